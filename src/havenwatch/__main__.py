@@ -1,0 +1,3 @@
+from havenwatch.cli import main
+
+main()

@@ -1,0 +1,38 @@
+"""The HTTP API at ``/api/v1``: one NinjaAPI that every app adds its router to.
+
+Authentication: the browser session (with CSRF) for the UI, ``Authorization: Bearer``
+tokens for machines. Every error is ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from havenwatch.core.api.auth import BearerTokenAuth, SessionPrincipalAuth
+from havenwatch.core.api.problems import install_problem_handlers
+
+api = NinjaAPI(
+    title="havenwatch API",
+    version="1",
+    description=(
+        "Port security platform API. Authenticate machines with `Authorization: Bearer <token>` "
+        "(tokens are scoped to one organisation and a set of permissions); the web UI uses its "
+        "session. Lists paginate with `limit` and `offset`; errors are `application/problem+json`."
+    ),
+    auth=[BearerTokenAuth(), SessionPrincipalAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_problem_handlers(api)
+
+
+def _add_routers() -> None:
+    from havenwatch.core.api import routers as core_routers
+
+    for prefix, router in core_routers.ROUTERS:
+        api.add_router(prefix, router)
+    # Other apps register theirs here, e.g. api.add_router("/access/", access.api.router)
+
+
+_add_routers()

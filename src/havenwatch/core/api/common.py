@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.http import Http404
+from ninja.pagination import LimitOffsetPagination
+
+from havenwatch.core.errors import PermissionRefused
+
+
+class Page(LimitOffsetPagination):
+    """``?limit=&offset=`` on every list, 50 by default, 500 at most; answers ``{items, count}``."""
+
+    class Input(LimitOffsetPagination.Input):
+        pass
+
+    max_limit = 500
+
+
+def get_visible(queryset, pk: int, what: str):
+    """The row if the principal may see it; otherwise 404, whether it exists or not."""
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404(f"No {what} with id {pk} is visible to you.")
+    return obj
+
+
+def principal_of(request):
+    principal = getattr(request, "auth", None) or getattr(request, "principal", None)
+    if principal is None or not principal.is_authenticated:
+        raise PermissionRefused("Not signed in.")
+    return principal
+
+
+def need(principal, action: str) -> None:
+    if not principal.has_perm(action):
+        from havenwatch.core.permissions import all_permissions
+
+        info = all_permissions().get(action)
+        raise PermissionRefused(f"Your role or token does not allow this ({info.label if info else action}).")

@@ -1,0 +1,132 @@
+"""Domain events: a transactional outbox and the consumers that read it.
+
+``publish`` writes an :class:`OutboxEvent` inside the caller's transaction: an event
+of a change that rolls back is never seen by anyone. Consumers registered with
+:func:`consumer` are handed events in sequence order; each event is handled in its own
+transaction together with the consumer's offset, so a crash mid-batch resumes exactly
+where it stopped, without loss and without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+
+from havenwatch.core import clock, notify
+from havenwatch.core.choices import EventAudience
+from havenwatch.core.models import ConsumerOffset, OutboxEvent, OutboxHead
+
+log = logging.getLogger(__name__)
+
+
+def publish(
+    *,
+    type: str,
+    subject: models.Model | tuple[str, Any] | None = None,
+    organisation_id: int | None = None,
+    port_id: int | None = None,
+    facility_id: int | None = None,
+    audience: str = EventAudience.ORGANISATION,
+    priority: int = 3,
+    payload: dict[str, Any] | None = None,
+) -> OutboxEvent:
+    """Write a domain event to the outbox, in the caller's transaction."""
+    if subject is None:
+        subject_type, subject_id = "", ""
+    elif isinstance(subject, tuple):
+        subject_type, subject_id = subject[0], str(subject[1])
+    else:
+        subject_type, subject_id = subject._meta.label_lower, str(subject.pk)
+    with transaction.atomic():
+        head = OutboxHead.objects.select_for_update().get(pk=1)
+        sequence = head.sequence + 1
+        OutboxHead.objects.filter(pk=1).update(sequence=sequence)
+        event = OutboxEvent.objects.create(
+            sequence=sequence,
+            created_at=clock.now(),
+            type=type,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            organisation_id=organisation_id,
+            port_id=port_id,
+            facility_id=facility_id,
+            audience=audience,
+            priority=priority,
+            payload=payload or {},
+        )
+        transaction.on_commit(lambda: notify.wake(sequence))
+    return event
+
+
+# --- consumers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    handler: Callable[[OutboxEvent], None]
+    types: frozenset[str] | None  # None: every event
+
+    def wants(self, event: OutboxEvent) -> bool:
+        return self.types is None or event.type in self.types
+
+
+_CONSUMERS: dict[str, Consumer] = {}
+
+
+def consumer(name: str, *, types: set[str] | None = None):
+    """Register an in-process consumer. Its handler runs inside a transaction."""
+
+    def decorate(handler: Callable[[OutboxEvent], None]):
+        _CONSUMERS[name] = Consumer(name=name, handler=handler, types=frozenset(types) if types else None)
+        return handler
+
+    return decorate
+
+
+def consumers() -> dict[str, Consumer]:
+    return dict(_CONSUMERS)
+
+
+def unregister(name: str) -> None:
+    _CONSUMERS.pop(name, None)
+
+
+def _offset(name: str) -> int:
+    row, _ = ConsumerOffset.objects.get_or_create(consumer=name)
+    return row.sequence
+
+
+def run_consumer(item: Consumer, *, batch: int = 200) -> int:
+    """Hand the next events to one consumer. Returns how many were handled."""
+    start = _offset(item.name)
+    events = list(OutboxEvent.objects.filter(sequence__gt=start).order_by("sequence")[:batch])
+    handled = 0
+    for event in events:
+        try:
+            with transaction.atomic():
+                offset = ConsumerOffset.objects.select_for_update().get(consumer=item.name)
+                if offset.sequence >= event.sequence:
+                    continue  # another worker got here first
+                if item.wants(event):
+                    item.handler(event)
+                offset.sequence = event.sequence
+                offset.failures = 0
+                offset.last_error = ""
+                offset.save(update_fields=["sequence", "failures", "last_error", "updated_at"])
+        except Exception as exc:  # the consumer stops at this event and retries it next round
+            log.exception("consumer %s failed on event #%s", item.name, event.sequence)
+            ConsumerOffset.objects.filter(consumer=item.name).update(
+                failures=models.F("failures") + 1, last_error=f"#{event.sequence}: {exc}"[:2000]
+            )
+            break
+        handled += 1
+    return handled
+
+
+def run_consumers_once(*, batch: int = 200) -> int:
+    return sum(run_consumer(item, batch=batch) for item in list(_CONSUMERS.values()))

@@ -1,0 +1,112 @@
+"""Who is acting: a user through one membership, a machine through an API token, or the system.
+
+Every service takes a principal as ``actor``; every selector restricts rows by it. A user
+with several memberships acts through one at a time (the organisation switcher), so what
+one request may do never depends on the sum of all a person's jobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from havenwatch.core.choices import Role
+from havenwatch.core.permissions import permissions_for_role
+
+if TYPE_CHECKING:
+    from havenwatch.core.models import ApiToken, Membership, Organisation, User
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User | None = None
+    organisation: Organisation | None = None
+    role: str | None = None
+    permissions: frozenset[str] = frozenset()
+    token: ApiToken | None = None
+    jurisdiction_port_ids: frozenset[int] = frozenset()
+    active_port_ids: frozenset[int] = frozenset()
+    is_system: bool = False
+    label_override: str = field(default="", compare=False)
+
+    # -- questions ------------------------------------------------------------
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == Role.PLATFORM_ADMIN
+
+    @property
+    def unrestricted(self) -> bool:
+        """Platform administrators and the platform itself are not bound to one organisation."""
+        return self.is_platform_admin or self.is_system
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.is_system or self.user is not None or self.token is not None
+
+    def has_perm(self, action: str) -> bool:
+        return self.is_system or self.is_platform_admin or action in self.permissions
+
+    @property
+    def label(self) -> str:
+        if self.label_override:
+            return self.label_override
+        if self.is_system:
+            return "system"
+        if self.token is not None:
+            return f"token:{self.token.prefix}"
+        if self.user is not None:
+            return self.user.get_username()
+        return "anonymous"
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.user is not None else None
+
+    @property
+    def organisation_id(self) -> int | None:
+        return self.organisation.pk if self.organisation is not None else None
+
+
+ANONYMOUS = Principal()
+
+
+def system_principal(label: str = "system") -> Principal:
+    """The platform itself acting: the worker, the simulator, a migration."""
+    return Principal(is_system=True, label_override=label)
+
+
+def port_sets(organisation: Organisation) -> tuple[frozenset[int], frozenset[int]]:
+    from havenwatch.core.models import Facility, Jurisdiction, Port
+
+    jurisdiction = set(Jurisdiction.objects.filter(organisation=organisation).values_list("port_id", flat=True))
+    jurisdiction |= set(Port.objects.filter(authority=organisation).values_list("pk", flat=True))
+    active = set(jurisdiction)
+    active |= set(Facility.objects.filter(operator=organisation).values_list("port_id", flat=True))
+    return frozenset(jurisdiction), frozenset(active)
+
+
+def principal_for_membership(membership: Membership) -> Principal:
+    organisation = membership.organisation
+    jurisdiction, active = port_sets(organisation)
+    return Principal(
+        user=membership.user,
+        organisation=organisation,
+        role=membership.role,
+        permissions=permissions_for_role(membership.role),
+        jurisdiction_port_ids=jurisdiction,
+        active_port_ids=active,
+    )
+
+
+def principal_for_token(token: ApiToken) -> Principal:
+    organisation = token.organisation
+    jurisdiction, active = port_sets(organisation)
+    return Principal(
+        user=token.created_by,
+        organisation=organisation,
+        role=None,
+        permissions=frozenset(token.permissions),
+        token=token,
+        jurisdiction_port_ids=jurisdiction,
+        active_port_ids=active,
+    )
