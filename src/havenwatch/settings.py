@@ -129,6 +129,9 @@ TIME_ZONE = config.get("TIME_ZONE", "Europe/Brussels")
 # --- static ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves the apps' assets through the finders until `collectstatic` fills this;
+# it warns at every start while the directory does not exist.
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -78,10 +78,14 @@ def system_principal(label: str = "system") -> Principal:
 def port_sets(organisation: Organisation) -> tuple[frozenset[int], frozenset[int]]:
     from havenwatch.core.models import Facility, Jurisdiction, Port
 
-    jurisdiction = set(Jurisdiction.objects.filter(organisation=organisation).values_list("port_id", flat=True))
-    jurisdiction |= set(Port.objects.filter(authority=organisation).values_list("pk", flat=True))
+    # .order_by(): these are sets, and the models' default orderings would join Organisation
+    # and Port into every query just to sort (this runs on every token-authenticated request).
+    jurisdiction = set(
+        Jurisdiction.objects.filter(organisation=organisation).order_by().values_list("port_id", flat=True)
+    )
+    jurisdiction |= set(Port.objects.filter(authority=organisation).order_by().values_list("pk", flat=True))
     active = set(jurisdiction)
-    active |= set(Facility.objects.filter(operator=organisation).values_list("port_id", flat=True))
+    active |= set(Facility.objects.filter(operator=organisation).order_by().values_list("port_id", flat=True))
     return frozenset(jurisdiction), frozenset(active)
 
 
@@ -99,10 +103,12 @@ def principal_for_membership(membership: Membership) -> Principal:
 
 
 def principal_for_token(token: ApiToken) -> Principal:
+    """A machine acting for its organisation. It is no person: audit records name it
+    ``token:<prefix>``, and the token's row says who created it."""
     organisation = token.organisation
     jurisdiction, active = port_sets(organisation)
     return Principal(
-        user=token.created_by,
+        user=None,
         organisation=organisation,
         role=None,
         permissions=frozenset(token.permissions),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from havenwatch.core.choices import EventAudience
+from havenwatch.core.choices import EventAudience, OrganisationKind
 from havenwatch.core.models import (
     ApiToken,
     AuditRecord,
     Facility,
+    Jurisdiction,
     Membership,
     Notification,
     Organisation,
@@ -58,6 +59,13 @@ def pending_acknowledgements(*, principal: Principal) -> QuerySet[SecurityLevelA
         return SecurityLevelAcknowledgement.objects.none()
     qs = SecurityLevelAcknowledgement.objects.restrict(principal, "core.acknowledge_security_level")
     return qs.filter(acknowledged_at__isnull=True).select_related("change", "change__port", "facility")
+
+
+def acknowledgement_list(*, principal: Principal) -> QuerySet[SecurityLevelAcknowledgement]:
+    """The acknowledgements this principal may give (acknowledged or not)."""
+    return SecurityLevelAcknowledgement.objects.restrict(principal, "core.acknowledge_security_level").select_related(
+        "change", "change__port", "facility"
+    )
 
 
 def acknowledgement_summary(change: SecurityLevelChange) -> dict[str, int]:
@@ -123,3 +131,103 @@ def event_visible_to_organisation(event: OutboxEvent, organisation: Organisation
     if event.port_id is not None and event.port_id in jurisdiction:
         return True
     return event.audience == EventAudience.PORT and event.port_id in active
+
+
+# --- pages of the web UI ------------------------------------------------------------
+
+
+def jurisdiction_list(*, principal: Principal) -> QuerySet[Jurisdiction]:
+    return Jurisdiction.objects.restrict(principal, "core.view_organisation").select_related("organisation", "port")
+
+
+def facility_operator_choices(*, principal: Principal) -> QuerySet[Organisation]:
+    """Organisations a principal who may create facilities can name as a facility's operator."""
+    if not principal.has_perm("core.manage_facility"):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        is_active=True, kind__in=[OrganisationKind.FACILITY_OPERATOR, OrganisationKind.PORT_AUTHORITY]
+    ).order_by("name")
+
+
+def my_ports(*, principal: Principal) -> QuerySet[Port]:
+    """The ports a principal works in: every port for the platform, else the ports its
+    organisation has a jurisdiction over or operates in (all ports if it has none)."""
+    ports = port_list(principal=principal)
+    if principal.unrestricted or not principal.active_port_ids:
+        return ports
+    return ports.filter(pk__in=sorted(principal.active_port_ids))
+
+
+def ports_in_jurisdiction(*, principal: Principal) -> QuerySet[Port]:
+    """The ports this principal's organisation is an authority over (every port for the platform)."""
+    ports = port_list(principal=principal)
+    if principal.unrestricted:
+        return ports
+    return ports.filter(pk__in=sorted(principal.jurisdiction_port_ids))
+
+
+def level_board(*, principal: Principal) -> list[dict]:
+    """Each of the principal's ports with its level and the levels of its visible facilities."""
+    if not principal.has_perm("core.view_security_level"):
+        return []
+    ports = list(my_ports(principal=principal))
+    facilities = list(
+        facility_list(principal=principal).filter(port__in=ports, is_active=True).order_by("name")
+    ) if principal.has_perm("core.view_facility") else []
+    board = []
+    for port in ports:
+        items = [f for f in facilities if f.port_id == port.pk]
+        board.append({
+            "port": port,
+            "facilities": items,
+            "highest": max([port.security_level, *[f.effective_security_level for f in items]]),
+        })
+    return board
+
+
+def level_badges(*, principal: Principal, membership: Membership | None = None) -> list[dict]:
+    """What the shell's security level badge shows: the level where this person works.
+
+    A role bound to one facility sees that facility; a facility operator its facilities;
+    everyone else the ports they work in.
+    """
+    if not principal.has_perm("core.view_security_level"):
+        return []
+    if membership is not None and membership.facility_id is not None:
+        facility = Facility.objects.select_related("port").filter(pk=membership.facility_id).first()
+        if facility is not None:
+            return [{"name": facility.name, "level": facility.effective_security_level}]
+    if principal.organisation is not None and not principal.unrestricted:
+        own = list(Facility.objects.filter(operator=principal.organisation, is_active=True)
+                   .select_related("port").order_by("name"))
+        if own and not principal.jurisdiction_port_ids:
+            return [{"name": f.name, "level": f.effective_security_level} for f in own]
+    return [{"name": p.name, "level": p.security_level} for p in my_ports(principal=principal)]
+
+
+def level_change_targets(*, principal: Principal) -> tuple[QuerySet[Port], QuerySet[Facility]]:
+    """The ports and facilities whose level this principal may set."""
+    if not principal.has_perm("core.change_security_level"):
+        return Port.objects.none(), Facility.objects.none()
+    ports = Port.objects.restrict(principal, "core.change_security_level")
+    if not principal.unrestricted:
+        ports = ports.filter(pk__in=sorted(principal.jurisdiction_port_ids))
+    facilities = Facility.objects.restrict(principal, "core.change_security_level").filter(
+        is_active=True
+    ).select_related("port")
+    return ports.order_by("name"), facilities.order_by("port__name", "name")
+
+
+def security_level_history(*, principal: Principal) -> QuerySet[SecurityLevelChange]:
+    """Level changes with their acknowledgement progress and the facilities still pending."""
+    return security_level_changes(principal=principal).annotate(
+        ack_total=Count("acknowledgements"),
+        ack_done=Count("acknowledgements", filter=Q(acknowledgements__acknowledged_at__isnull=False)),
+    ).prefetch_related(
+        Prefetch(
+            "acknowledgements",
+            queryset=SecurityLevelAcknowledgement.objects.filter(acknowledged_at__isnull=True)
+            .select_related("facility").order_by("facility__name"),
+            to_attr="pending_acks",
+        )
+    ).order_by("-set_at", "-pk")

@@ -12,12 +12,12 @@ from django.db import transaction
 
 from havenwatch.core.choices import OrganisationKind, Role
 from havenwatch.core.models import Facility, Organisation, Port, User
+from havenwatch.core.permissions import TOTP_REQUIRED_ROLES
 from havenwatch.core.principal import system_principal
 from havenwatch.core.services import auth as auth_services
 from havenwatch.core.services import organisations as org_services
 from havenwatch.core.services import places as place_services
 from havenwatch.core.services import users as user_services
-from havenwatch.core.permissions import TOTP_REQUIRED_ROLES
 from havenwatch.demo import data
 from havenwatch.demo.registry import seeder, seeders
 from havenwatch.demo.scales import SCALES, Scale

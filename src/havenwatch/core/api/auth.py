@@ -23,6 +23,14 @@ class BearerTokenAuth(HttpBearer):
 class SessionPrincipalAuth(SessionAuth):
     """The signed-in user's session (CSRF-checked on unsafe methods)."""
 
+    def _get_key(self, request):
+        # Without a signed-in session there is nothing to forge: answer 401, not a CSRF
+        # failure (a machine whose token expired must learn that it is not authenticated).
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:

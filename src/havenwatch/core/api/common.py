@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
 from havenwatch.core.errors import PermissionRefused
@@ -9,10 +10,18 @@ from havenwatch.core.errors import PermissionRefused
 class Page(LimitOffsetPagination):
     """``?limit=&offset=`` on every list, 50 by default, 500 at most; answers ``{items, count}``."""
 
-    class Input(LimitOffsetPagination.Input):
-        pass
+    MAX_LIMIT = 500
 
-    max_limit = 500
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500)
+        # Bounded: a huge offset overflows the database's integers (a 500, not an empty page).
+        offset: int = Field(0, ge=0, le=2**31 - 1)
+
+    def __init__(self, **kwargs) -> None:
+        # LimitOffsetPagination.__init__ sets max_limit on the instance (default: no limit),
+        # which hid a class attribute: pass it.
+        kwargs.setdefault("max_limit", self.MAX_LIMIT)
+        super().__init__(**kwargs)
 
 
 def get_visible(queryset, pk: int, what: str):

@@ -1,7 +1,5 @@
 """The core's API routers."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.db.models import Count, Q
@@ -9,7 +7,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from havenwatch import __version__
-from havenwatch.core import audit, selectors
+from havenwatch.core import selectors
 from havenwatch.core.api.common import Page, get_visible, need, principal_of
 from havenwatch.core.api.schemas import (
     AcknowledgementOut,
@@ -22,9 +20,9 @@ from havenwatch.core.api.schemas import (
     FacilityOut,
     FacilityPatch,
     HealthOut,
-    MeOut,
     MembershipIn,
     MembershipOut,
+    MeOut,
     NotificationOut,
     OrganisationIn,
     OrganisationOut,
@@ -48,13 +46,13 @@ from havenwatch.core.api.schemas import (
 from havenwatch.core.event_types import all_types
 from havenwatch.core.models import Facility, Organisation, Port, User
 from havenwatch.core.permissions import all_permissions
+from havenwatch.core.services import audit as audit_services
 from havenwatch.core.services import organisations as org_services
 from havenwatch.core.services import places as place_services
 from havenwatch.core.services import security_levels as level_services
 from havenwatch.core.services import tokens as token_services
 from havenwatch.core.services import users as user_services
 from havenwatch.core.services import webhooks as webhook_services
-from havenwatch.core.services._emit import emit
 
 meta = Router(tags=["platform"])
 organisations = Router(tags=["organisations"])
@@ -366,14 +364,7 @@ def audit_list(request, filters: Query[AuditFilter]):
 def audit_verify(request):
     actor = principal_of(request)
     need(actor, "core.verify_audit")
-    result = audit.verify_chain()
-    from django.db import transaction
-
-    with transaction.atomic():
-        emit(actor=actor, code="core.audit.verified", publish=False,
-             data={"ok": result.ok, "checked": result.checked, "first_broken": result.first_broken,
-                   "reason": result.reason})
-    return result.as_dict()
+    return audit_services.audit_chain_verify(actor=actor).as_dict()
 
 
 # --- tokens and webhooks ---------------------------------------------------------------

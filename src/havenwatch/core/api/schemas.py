@@ -5,6 +5,10 @@ from typing import Any
 
 from ninja import Field, Schema
 
+# Every string a client sends is bounded (the column's length) so that pydantic checks it:
+# an unbounded ``str`` let a lone surrogate ("\ud800") or an over-long value through to
+# the database, which answered with a 500 (SQLite cannot encode it, PostgreSQL refuses it).
+
 
 class OrganisationOut(Schema):
     id: int
@@ -19,17 +23,17 @@ class OrganisationOut(Schema):
 
 class OrganisationIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
-    kind: str
+    kind: str = Field(..., max_length=32)
     country: str = Field(..., min_length=2, max_length=2)
-    slug: str = ""
-    vat_number: str = ""
-    eori_number: str = ""
+    slug: str = Field("", max_length=60)
+    vat_number: str = Field("", max_length=40)
+    eori_number: str = Field("", max_length=40)
 
 
 class OrganisationPatch(Schema):
-    name: str | None = None
-    vat_number: str | None = None
-    eori_number: str | None = None
+    name: str | None = Field(None, max_length=200)
+    vat_number: str | None = Field(None, max_length=40)
+    eori_number: str | None = Field(None, max_length=40)
     is_active: bool | None = None
 
 
@@ -45,15 +49,15 @@ class PortOut(Schema):
 
 class PortIn(Schema):
     name: str = Field(..., min_length=1, max_length=120)
-    unlocode: str
+    unlocode: str = Field(..., max_length=10)
     authority_id: int
-    time_zone: str = "Europe/Brussels"
+    time_zone: str = Field("Europe/Brussels", max_length=64)
     boundary: dict[str, Any] | None = None
 
 
 class PortPatch(Schema):
-    name: str | None = None
-    time_zone: str | None = None
+    name: str | None = Field(None, max_length=120)
+    time_zone: str | None = Field(None, max_length=64)
     boundary: dict[str, Any] | None = None
 
 
@@ -71,14 +75,14 @@ class FacilityOut(Schema):
 
 class FacilityIn(Schema):
     name: str = Field(..., min_length=1, max_length=160)
-    isps_number: str
+    isps_number: str = Field(..., max_length=32)
     port_id: int
     operator_id: int
     geometry: dict[str, Any] | None = None
 
 
 class FacilityPatch(Schema):
-    name: str | None = None
+    name: str | None = Field(None, max_length=160)
     geometry: dict[str, Any] | None = None
     is_active: bool | None = None
 
@@ -95,19 +99,19 @@ class MembershipOut(Schema):
 
 class UserIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
-    email: str
+    email: str = Field(..., max_length=254)
     password: str = Field(..., min_length=1, max_length=200)
-    first_name: str = ""
-    last_name: str = ""
+    first_name: str = Field("", max_length=150)
+    last_name: str = Field("", max_length=150)
     organisation_id: int
-    role: str
+    role: str = Field(..., max_length=32)
     facility_id: int | None = None
 
 
 class MembershipIn(Schema):
     user_id: int
     organisation_id: int
-    role: str
+    role: str = Field(..., max_length=32)
     facility_id: int | None = None
 
 
@@ -208,7 +212,7 @@ class WebhookOut(Schema):
 class WebhookIn(Schema):
     url: str = Field(..., min_length=1, max_length=500)
     event_types: list[str] = []
-    description: str = ""
+    description: str = Field("", max_length=200)
 
 
 class WebhookPatch(Schema):

@@ -82,6 +82,9 @@ class AuditHead(models.Model):
         verbose_name_plural = _("audit chain head")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="%(app_label)s_%(class)s_singleton")]
 
+    def __str__(self) -> str:
+        return f"audit head #{self.sequence}"
+
 
 class AuditCheckpoint(models.Model):
     """The chain's hash at a sequence number, signed with the instance's Ed25519 key."""

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from havenwatch.core.choices import EventAudience
-from havenwatch.core.tenancy import RestrictedQuerySet, Tenancy
+from havenwatch.core.tenancy import RestrictedQuerySet
 
 
 class OutboxEvent(models.Model):
@@ -48,6 +48,9 @@ class OutboxHead(models.Model):
         verbose_name = _("event outbox head")
         verbose_name_plural = _("event outbox head")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="%(app_label)s_%(class)s_singleton")]
+
+    def __str__(self) -> str:
+        return f"outbox head #{self.sequence}"
 
 
 class ConsumerOffset(models.Model):

@@ -123,3 +123,58 @@ def totp_confirm(*, user: User, code: str) -> None:
 def totp_set_for_demo(*, user: User, secret: str) -> None:
     """Seeded demo users get a known second factor, printed on the console."""
     User.objects.filter(pk=user.pk).update(totp_secret_sealed=crypto.seal(secret), totp_confirmed_at=clock.now())
+
+
+def totp_enrolment(*, user: User) -> tuple[str, str]:
+    """The secret being enrolled: the unconfirmed one if enrolment has started, else a new one.
+
+    Reloading the enrolment page must not change the secret a phone has just scanned.
+    """
+    user = User.objects.get(pk=user.pk)
+    if user.totp_secret_sealed is not None and user.totp_confirmed_at is None:
+        secret = crypto.unseal(user.totp_secret_sealed)
+        uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+        return secret, uri
+    return totp_provisioning(user)
+
+
+def login_check_second_factor(*, user: User, code: str) -> None:
+    """The second step of signing in: accept a fresh TOTP code, or refuse with :class:`LoginRefused`.
+
+    A wrong code counts as a failed sign-in (same counter and lockout as a wrong password),
+    so the six digits cannot be guessed by trying them all. As with the password, the
+    failure is committed before the refusal is raised.
+    """
+    refusal = None
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        now = clock.now()
+        if locked.locked_until and locked.locked_until > now:
+            refusal = _(
+                "This account is locked after too many failed sign-ins. Try again after %(time)s UTC."
+            ) % {"time": locked.locked_until.strftime("%H:%M")}
+        elif not locked.is_active:
+            refusal = _("Wrong user name or password.")
+    if refusal is None:
+        if totp_check(user=user, code=code):
+            return
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=user.pk)
+            actor = system_principal(label=f"login:{locked.username[:60]}")
+            locked.failed_logins += 1
+            fields = ["failed_logins"]
+            if locked.failed_logins >= settings.LOGIN_MAX_FAILURES:
+                locked.locked_until = clock.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+                locked.failed_logins = 0
+                fields.append("locked_until")
+                emit(actor=actor, code="core.login.locked", subject=locked, publish=False,
+                     data={"username": locked.username, "until": locked.locked_until.isoformat()})
+                refusal = _(
+                    "This account is locked after too many failed sign-ins. Try again after %(time)s UTC."
+                ) % {"time": locked.locked_until.strftime("%H:%M")}
+            else:
+                emit(actor=actor, code="core.login.failed", subject=locked, publish=False,
+                     data={"username": locked.username, "reason": "second_factor"})
+                refusal = _("That code is not right, or it was used already. Wait for the next code and try again.")
+            locked.save(update_fields=fields)
+    raise LoginRefused(refusal)

@@ -94,7 +94,7 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     token = (
-        ApiToken.objects.select_related("organisation", "created_by", "facility")
+        ApiToken.objects.select_related("organisation")
         .filter(token_hash=hash_token(raw))
         .first()
     )

@@ -1,5 +1,1 @@
-from django.http import HttpResponse
-
-
-def dashboard(request):
-    return HttpResponse("havenwatch")
+"""The core's pages, one module per concept. Views parse, call one service or selector, render."""

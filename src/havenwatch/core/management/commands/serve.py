@@ -1,4 +1,5 @@
 import logging
+import signal
 import threading
 
 import uvicorn
@@ -33,10 +34,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, no_worker, simulate, seed, speed, **options):
         stop = threading.Event()
+        # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again
+        # with the handlers it found in place. Ours only note it, so the worker and the
+        # simulator finish what they are doing and the process exits 0 (not killed mid-write).
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        threads = []
         if not no_worker:
-            start_in_thread(stop)
+            threads.append(start_in_thread(stop))
         if simulate:
-            start_simulator(stop, seed=seed, speed=speed)
+            threads.append(start_simulator(stop, seed=seed, speed=speed))
         profile = "embedded (SQLite)" if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else "port"
         self.stdout.write(self.style.SUCCESS(
             f"havenwatch serving on http://{host}:{port}/  ·  profile {profile}  ·  "
@@ -50,3 +57,6 @@ class Command(BaseCommand):
             )
         finally:
             stop.set()
+            for thread in threads:
+                thread.join(timeout=10)
+        self.stdout.write("havenwatch stopped")

@@ -1,0 +1,34 @@
+"""Property-based API testing with schemathesis: no 5xx, and every answer as the schema documents it.
+
+The schema is loaded from the running app's ``/api/v1/openapi.json`` over WSGI (no
+network). Requests carry the Bearer token of a port security officer in the ``world``.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+from tests.matrix import MatrixWorld
+
+
+from havenwatch.wsgi import application  # noqa: E402  (Django is set up by pytest-django by now)
+
+# Loading the schema runs no database query: only the API's own description of itself.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def pso_token(world):
+    return MatrixWorld.make_token(world.pso(), "schemathesis")
+
+
+@schema.parametrize()
+@settings(max_examples=20, derandomize=True, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_api_never_fails_with_a_server_error_and_answers_as_documented(case, pso_token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {pso_token}"},
+                           checks=[not_a_server_error, response_schema_conformance])
