@@ -14,7 +14,9 @@ VAR_DIR ?= $(CURDIR)/var
 
 $(STAMP): pyproject.toml
 	@echo "· creating the virtual environment in $(VENV)"
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || { \
+	  $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || scripts/ensure-system-deps --venv; \
+	  $(PYTHON) -m venv --clear $(VENV); }
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	@echo "· installing havenwatch and its test tools"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"

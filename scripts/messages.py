@@ -27,7 +27,9 @@ def extract(app_dir: Path) -> None:
     (app_dir / "locale").mkdir(exist_ok=True)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "havenwatch.test_settings"}
     for domain in ("django", "djangojs"):
-        args = [sys.executable, "-m", "django", "makemessages", "--no-obsolete", "--no-location",
+        # django-admin, not "python -m django": run from the app folder, -m would put the
+        # folder on sys.path and our selectors.py would shadow the standard library's.
+        args = [str(Path(sys.executable).with_name("django-admin")), "makemessages", "--no-obsolete", "--no-location",
                 "-d", domain, *sum((["-l", lang] for lang in LANGUAGES), [])]
         if domain == "djangojs":
             if not any(app_dir.glob("static/**/*.js")):

@@ -57,7 +57,7 @@ from havenwatch.core.models import (
     Webhook,
 )
 from havenwatch.core.permissions import all_permissions, permissions_for_role
-from havenwatch.core.principal import principal_for_membership, system_principal
+from havenwatch.core.principal import principal_for_membership
 from havenwatch.core.services import security_levels, tokens
 
 R = Role
@@ -219,10 +219,22 @@ class MatrixWorld:
             "police": self.police, "committee": self.committee,
         }
         self.newcomer = UserFactory(username="newcomer")  # a person with no role yet
+        # For every organisation, a person holding one role there who can be given another.
+        joiner_role = {
+            OrganisationKind.PLATFORM: R.PLATFORM_ADMIN, OrganisationKind.PORT_AUTHORITY: R.CONTROL_ROOM_OPERATOR,
+            OrganisationKind.FACILITY_OPERATOR: R.FACILITY_SECURITY_OFFICER,
+            OrganisationKind.TRANSPORT_COMPANY: R.DRIVER, OrganisationKind.SHIPPING_LINE: R.SHIPPING_AGENT,
+            OrganisationKind.FORWARDER: R.FORWARDER, OrganisationKind.POLICE: R.AUTHORITY_INVESTIGATOR,
+            OrganisationKind.COMMITTEE: R.COMMITTEE_MEMBER,
+        }
+        self.joiners = {}
+        for org in [*self.orgs.values(), self.foreign_operator]:
+            joiner = UserFactory(username=f"joiner-{org.pk}")
+            MembershipFactory(user=joiner, organisation=org, role=joiner_role.get(org.kind, R.DRIVER))
+            self.joiners[org.pk] = joiner
         self.own_objects: dict[int, dict[str, int]] = defaultdict(dict)
         self.role_objects: dict[str, dict[str, int]] = defaultdict(dict)
         self.foreign_objects: dict[str, int] = {}
-        system = system_principal(label="matrix")
 
         def spare(org, key):
             kind_role = R.AUDITOR if org.kind == OrganisationKind.PLATFORM else R.COMPANY_ACCESS_MANAGER
@@ -372,8 +384,10 @@ def _facility_body(world, ctx, side):
 
 
 def _membership_body(world, ctx, side):
+    """Give a further role to someone who already works for the organisation: a person is
+    only reachable by the managers of an organisation they belong to (and by admins)."""
     org = ctx.org if side == "own" else world.foreign_operator
-    return {"user_id": world.newcomer.pk, "organisation_id": org.pk, "role": role_for_kind(org.kind)}
+    return {"user_id": world.joiners[org.pk].pk, "organisation_id": org.pk, "role": role_for_kind(org.kind)}
 
 
 def _user_body(world, ctx, side):
@@ -456,8 +470,10 @@ register(
     # events and notifications
     Entry("GET", "/api/v1/events?limit=500", allowed=ALL_ROLES, leak=foreign_org_or_port),
     Entry("GET", "/api/v1/notifications?limit=500", allowed=ALL_ROLES, leak=ids_of("notification")),
-    # Notifications are a person's own, whatever their role: not even an administrator reads another's.
-    Entry("POST", "/api/v1/notifications/{notification}/read", allowed=ALL_ROLES, foreign=404, admin_foreign=404),
+    # Notifications are a person's own, whatever their role: not even an administrator reads another's,
+    # and a token, which is no person, has none.
+    Entry("POST", "/api/v1/notifications/{notification}/read", allowed=ALL_ROLES, foreign=404, admin_foreign=404,
+          token=False),
 )
 
 

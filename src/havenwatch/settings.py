@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "havenwatch.core.middleware.SecurityHeadersMiddleware",
+    "havenwatch.core.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,9 +68,17 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------
 _default_sqlite = f"sqlite:///{VAR_DIR / 'havenwatch.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(config.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+# Connections are not kept per thread (CONN_MAX_AGE=0): under ASGI every request runs its
+# database work in a thread of its own, so persistent connections would pile up. PostgreSQL
+# uses psycopg's connection pool instead.
+DATABASES = {"default": dj_database_url.parse(config.get("DATABASE_URL", _default_sqlite), conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(config.get("DB_POOL_MIN", "1")),
+        "max_size": int(config.get("DB_POOL_MAX", "10")),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the single writer; IMMEDIATE takes the write
         # lock at BEGIN, so two writers queue instead of failing half-way.

@@ -3,11 +3,16 @@
 PostgreSQL runs come in through ``HAVENWATCH_DATABASE_URL`` like everywhere else.
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ["HAVENWATCH_PROFILE"] = "test"
-os.environ.setdefault("HAVENWATCH_VAR_DIR", tempfile.mkdtemp(prefix="havenwatch-test-"))
+if "HAVENWATCH_VAR_DIR" not in os.environ:
+    _var = tempfile.mkdtemp(prefix="havenwatch-test-")
+    os.environ["HAVENWATCH_VAR_DIR"] = _var
+    atexit.register(shutil.rmtree, _var, ignore_errors=True)
 
 from havenwatch.settings import *  # noqa: E402,F403
 

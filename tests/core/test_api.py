@@ -220,3 +220,36 @@ def test_stream_refuses_anonymous_with_401():
     response = asyncio.run(get())
     assert response.status_code == 401
     assert response["Content-Type"] == PROBLEM
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", [
+    "until=1207-05-07T22:27:36%2B17:08",  # an offset PostgreSQL refuses: converted to UTC first
+    "since=2026-03-02T08:00:00",  # no offset: taken as UTC
+])
+def test_audit_time_filters_accept_any_iso_offset(world, pso_client, query):
+    response = pso_client.get(f"/api/v1/audit?{query}")
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_audit_time_filter_out_of_the_calendar_is_a_422(pso_client):
+    response = pso_client.get("/api/v1/audit?since=0001-01-01T00:00:00%2B17:00")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "since: the date-time is out of range."
+
+
+@pytest.mark.django_db
+def test_nul_character_in_a_search_is_refused_clearly_and_changes_nothing(client, world):
+    """PostgreSQL cannot compare text with NUL: refuse it up front, on every path."""
+    from django.test import Client
+
+    client.force_login(world.pso().user)
+    response = client.get("/api/v1/ports", {"q": "Ant\x00werp"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "NUL" in response.json()["detail"] and "'q'" in response.json()["detail"]
+    page = client.get("/audit/", {"actor": "x\x00"})
+    assert page.status_code == 400
+    anonymous = Client().post("/api/v1/organisations/", data='{"name": "A\\u0000B"}', content_type="application/json")
+    assert anonymous.status_code == 400 and "request body" in anonymous.json()["detail"]

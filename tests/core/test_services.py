@@ -79,7 +79,7 @@ def test_organisation_with_a_valid_belgian_vat_number_is_created_and_audited(wor
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("field, value, message", [
-    ("vat_number", "BE0404616495", "BE0404616495 is not a valid VAT number: The number's checksum or check digit is invalid."),
+    ("vat_number", "BE0404616495", "BE0404616495 is not a valid VAT number: its check digits do not match."),
     ("eori_number", "BE0404616495", "BE0404616495 is not a valid EORI number: its VAT part fails the check."),
     ("eori_number", "1234", "1234 is not an EORI number: two letters of a country and up to 15 letters or digits."),
     ("country", "Belgium", "Country must be a two-letter ISO 3166 code such as BE."),
@@ -260,9 +260,9 @@ def test_security_level_refusals_name_the_rule(world, unchanged):
         (foreign_pfso, {"facility": world.facility, "level": 3}, PermissionRefused,
          "Your organisation may not do this to Terminal A (BEAAA-0001): Raise or lower security levels."),
         (pfso, {"level": 3}, PermissionRefused,
-         "Your organisation may not do this to Port A (BEAAA): Raise or lower security levels."),
+         "Only the port's authorities can set the level of Port A (BEAAA)."),
         (pso, {"level": 3, "reason": "why"}, ValidationFailed, "Say why the level changes (at least a few words)."),
-        (pso, {"level": 4}, ValidationFailed, "A security level is 1, 2 or 3."),
+        (pso, {"level": 4}, ValidationFailed, "Choose security level 1, 2 or 3."),
         (pso, {"level": 2}, Conflict, "Port A is at security level 2 already."),
         (room_operator, {"level": 3}, PermissionRefused,
          "Your role does not allow this: Raise or lower security levels."),
@@ -413,3 +413,48 @@ def test_every_service_act_keeps_the_chain_verifiable(world):
     result = audit.verify_chain()
     assert result.ok and result.checked == AuditRecord.objects.count()
     assert OrganisationKind.PORT_AUTHORITY == world.authority.kind
+
+
+# --- second factor reset ----------------------------------------------------------------
+
+
+def _with_totp(user):
+    from havenwatch.core.services.auth import totp_set_for_demo
+
+    totp_set_for_demo(user=user, secret="JBSWY3DPEHPK3PXP")
+    user.refresh_from_db()
+    return user
+
+
+@pytest.mark.django_db
+def test_manager_resets_a_lost_second_factor_and_it_is_audited(world):
+    from havenwatch.core.models import AuditRecord
+    from havenwatch.core.services.auth import totp_reset
+
+    manager = world.pfso()
+    colleague = _with_totp(principal(Role.FACILITY_SECURITY_OFFICER, world.operator).user)
+    totp_reset(actor=manager, user=colleague)
+    colleague.refresh_from_db()
+    assert not colleague.has_totp and colleague.totp_secret_sealed is None
+    assert AuditRecord.objects.filter(code="core.totp.reset", subject_id=str(colleague.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_second_factor_of_another_organisations_person_cannot_be_reset(world):
+    from havenwatch.core.services.auth import totp_reset
+
+    stranger = _with_totp(world.foreign_pfso().user)
+    with pytest.raises(PermissionRefused, match="does not work for your organisation"):
+        totp_reset(actor=world.pfso(), user=stranger)
+    stranger.refresh_from_db()
+    assert stranger.has_totp
+
+
+@pytest.mark.django_db
+def test_nobody_resets_their_own_second_factor(world):
+    from havenwatch.core.services.auth import totp_reset
+
+    me = world.pfso()
+    _with_totp(me.user)
+    with pytest.raises(PermissionRefused, match="another manager"):
+        totp_reset(actor=me, user=me.user)

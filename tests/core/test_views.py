@@ -815,3 +815,17 @@ def test_list_pages_do_not_query_per_row(client, world, django_assert_max_num_qu
     signed_in(client, pso)
     with django_assert_max_num_queries(25):
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_manager_clears_a_colleagues_lost_second_factor_from_their_page(client, world):
+    manager = world.pfso()
+    colleague = principal(Role.FACILITY_SECURITY_OFFICER, world.operator).user
+    auth_services.totp_set_for_demo(user=colleague, secret=TOTP_SECRET)
+    signed_in(client, manager)
+    page = client.get(reverse("core:user_detail", args=[colleague.pk]))
+    assert "Reset second factor" in text(page)
+    response = client.post(reverse("core:second_factor_reset", args=[colleague.pk]), follow=True)
+    assert "is cleared" in text(response)
+    colleague.refresh_from_db()
+    assert not colleague.has_totp
+    assert audited("core.totp.reset", subject_id=str(colleague.pk))

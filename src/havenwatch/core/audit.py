@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from havenwatch.core import clock, crypto, event_types
 from havenwatch.core.models import AuditCheckpoint, AuditHead, AuditRecord
@@ -211,13 +212,15 @@ def verify_records(
     for link in links:
         if link.sequence != expected:
             broken = min(expected, link.sequence)
-            what = "missing" if link.sequence > expected else "out of order or inserted"
-            return VerifyResult(False, checked, broken, f"record #{broken} is {what}")
+            reason = (_("record #%(n)s is missing") if link.sequence > expected
+                      else _("record #%(n)s is out of order or inserted"))
+            return VerifyResult(False, checked, broken, reason % {"n": broken})
         if digest(link.data) != link.data_digest:
-            return VerifyResult(False, checked, link.sequence, f"record #{link.sequence}: data was altered")
+            return VerifyResult(False, checked, link.sequence, _("record #%(n)s: data was altered") % {"n": link.sequence})
         if link.previous_hash != previous:
             return VerifyResult(False, checked, link.sequence,
-                                f"record #{link.sequence} does not follow #{link.sequence - 1}")
+                                _("record #%(n)s does not follow #%(previous)s")
+                                % {"n": link.sequence, "previous": link.sequence - 1})
         recomputed = link_hash(
             sequence=link.sequence, occurred_at=link.occurred_at, actor_id=link.actor_id,
             actor_label=link.actor_label, organisation_id=link.organisation_id, port_id=link.port_id,
@@ -225,7 +228,7 @@ def verify_records(
             data_digest=link.data_digest, previous_hash=link.previous_hash,
         )
         if recomputed != link.hash:
-            return VerifyResult(False, checked, link.sequence, f"record #{link.sequence} was altered")
+            return VerifyResult(False, checked, link.sequence, _("record #%(n)s was altered") % {"n": link.sequence})
         if link.sequence in wanted:
             hashes[link.sequence] = link.hash
         previous = link.hash
@@ -235,18 +238,20 @@ def verify_records(
     if head is not None:
         head_seq, head_hash = head
         if head_seq > last:
-            return VerifyResult(False, checked, last + 1, f"records #{last + 1} to #{head_seq} were removed")
+            return VerifyResult(False, checked, last + 1, _("records #%(first)s to #%(last)s were removed")
+                                % {"first": last + 1, "last": head_seq})
         if head_seq < last:
-            return VerifyResult(False, checked, head_seq + 1, f"record #{head_seq + 1} was appended outside the chain")
+            return VerifyResult(False, checked, head_seq + 1, _("record #%(n)s was appended outside the chain")
+                                % {"n": head_seq + 1})
         if head_seq and head_hash != previous:
-            return VerifyResult(False, checked, last, f"record #{last} does not match the chain head")
+            return VerifyResult(False, checked, last, _("record #%(n)s does not match the chain head") % {"n": last})
     for seq, hash_, signature in sorted(checkpoints):
         if seq > last:
-            return VerifyResult(False, checked, last + 1, f"signed checkpoint #{seq} is beyond the chain's end")
+            return VerifyResult(False, checked, last + 1, _("signed checkpoint #%(n)s is beyond the chain's end") % {"n": seq})
         if hashes.get(seq) != hash_:
-            return VerifyResult(False, checked, seq, f"record #{seq} differs from its signed checkpoint")
+            return VerifyResult(False, checked, seq, _("record #%(n)s differs from its signed checkpoint") % {"n": seq})
         if not crypto.verify_signature(checkpoint_message(seq, hash_), signature, verify_key):
-            return VerifyResult(False, checked, seq, f"checkpoint #{seq} has an invalid signature")
+            return VerifyResult(False, checked, seq, _("checkpoint #%(n)s has an invalid signature") % {"n": seq})
     return VerifyResult(True, checked, None, "", len(checkpoints))
 
 

@@ -35,8 +35,9 @@ def notify_level_change(event: OutboxEvent) -> None:
                     "organisation_id": ack.facility.operator_id,
                     # Stored untranslated; the page translates it for the reader's language.
                     "title": gettext_noop("Security level change to acknowledge"),
-                    "body": f"{event.payload.get('scope_name', '')}: SL{event.payload.get('previous_level')}"
-                    f" → SL{event.payload.get('level')}",
+                    # Levels as bare numbers: the title says what they are, in the reader's language.
+                    "body": f"{event.payload.get('scope_name', '')}: {event.payload.get('previous_level')}"
+                    f" → {event.payload.get('level')}",
                     "link": "/security-levels/",
                     "created_at": clock.now(),
                 },

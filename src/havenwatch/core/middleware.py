@@ -73,3 +73,40 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class RejectNulCharactersMiddleware:
+    """Refuse a request whose parameters or JSON body contain a NUL character.
+
+    PostgreSQL cannot store or even compare text containing NUL, so such input would
+    fail deep in a query; Django's forms refuse it, but query strings and API bodies
+    reach lookups directly. One check here covers every page and endpoint.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = self._nul_in(request)
+        if where:
+            detail = f"The {where} contains a NUL character (\\u0000), which text here may not contain."
+            if request.path.startswith("/api/"):
+                from havenwatch.core.api.problems import problem
+
+                return problem(400, "Bad request", detail, code="nul_character")
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _nul_in(request) -> str:
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return f"query parameter {key.replace(chr(0), '')!r}"
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if request.method in {"POST", "PUT", "PATCH"} and content_type.startswith("application/json"):
+            body = request.body
+            if b"\\u0000" in body or b"\x00" in body:
+                return "request body"
+        return ""

@@ -43,6 +43,12 @@ def membership_list(*, principal: Principal) -> QuerySet[Membership]:
 
 
 def user_list(*, principal: Principal) -> QuerySet[User]:
+    """People who hold a role in an organisation the principal may manage or read.
+
+    Platform administrators see every account, including people without any role yet.
+    """
+    if principal.has_perm("core.view_membership") and principal.unrestricted:
+        return User.objects.order_by("username")
     memberships = membership_list(principal=principal)
     return User.objects.filter(pk__in=memberships.values("user_id")).order_by("username")
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 
 from asgiref.sync import sync_to_async
+from django.db import connection
 from django.http import JsonResponse, StreamingHttpResponse
 
 from havenwatch.core import notify, selectors
@@ -35,6 +36,20 @@ def _resolve_principal(request):
     return None
 
 
+def _released(func):
+    """Run a poll and hand its database connection back: an open stream waits for minutes
+    between events and must not hold a connection (or a pool slot) while it waits."""
+
+    def run(*args):
+        try:
+            return func(*args)
+        finally:
+            connection.close()
+
+    return run
+
+
+@_released
 def _fetch(principal, after: int) -> list[dict]:
     rows = selectors.visible_events(principal=principal).filter(sequence__gt=after).order_by("sequence")[:MAX_BATCH]
     return [
@@ -47,6 +62,7 @@ def _fetch(principal, after: int) -> list[dict]:
     ]
 
 
+@_released
 def _latest(principal) -> int:
     last = selectors.visible_events(principal=principal).order_by("-sequence").values_list("sequence", flat=True).first()
     return last or 0

@@ -50,6 +50,7 @@ urlpatterns = [
     path("users/<int:user_id>/", users.user_detail, name="user_detail"),
     path("users/<int:user_id>/roles/", users.membership_create, name="membership_create"),
     path("roles/<int:membership_id>/withdraw/", users.membership_withdraw, name="membership_withdraw"),
+    path("users/<int:user_id>/second-factor/reset/", users.second_factor_reset, name="second_factor_reset"),
     # integration
     path("tokens/", tokens.tokens, name="tokens"),
     path("tokens/new/", tokens.token_create, name="token_create"),

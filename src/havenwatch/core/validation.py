@@ -24,6 +24,17 @@ def country(value: str) -> str:
     return value
 
 
+def _stdnum_reason(exc: stdnum_exceptions.ValidationError) -> str:
+    """python-stdnum's reasons in the reader's language."""
+    if isinstance(exc, stdnum_exceptions.InvalidChecksum):
+        return _("its check digits do not match")
+    if isinstance(exc, stdnum_exceptions.InvalidLength):
+        return _("it has the wrong number of characters")
+    if isinstance(exc, stdnum_exceptions.InvalidComponent):
+        return _("its country code or a part of it is not valid")
+    return _("it is not written the way this number is written")
+
+
 def vat_number(value: str, *, country_code: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -32,7 +43,7 @@ def vat_number(value: str, *, country_code: str) -> str:
         compact = vat.validate(value if value[:2].isalpha() else country_code + value)
     except stdnum_exceptions.ValidationError as exc:
         raise ValidationFailed(
-            _("%(value)s is not a valid VAT number: %(reason)s") % {"value": value, "reason": exc.message},
+            _("%(value)s is not a valid VAT number: %(reason)s.") % {"value": value, "reason": _stdnum_reason(exc)},
             field="vat_number",
         ) from exc
     return compact

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from havenwatch.core import clock, crypto
 from havenwatch.core.choices import DeliveryStatus
@@ -64,21 +65,22 @@ def url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     allow_private = settings.HAVENWATCH["WEBHOOK_ALLOW_PRIVATE"]
     if parts.scheme not in {"https", "http"}:
-        return "the URL must start with https://"
+        return _("the URL must start with https://")
     if parts.scheme == "http" and not allow_private:
-        return "the URL must use https://"
+        return _("the URL must use https://")
     if not parts.hostname:
-        return "the URL has no host name"
+        return _("the URL has no host name")
     if allow_private:
         return None
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
     except socket.gaierror:
-        return f"the host {parts.hostname} cannot be resolved"
+        return _("the host %(host)s cannot be resolved") % {"host": parts.hostname}
     for address in addresses:
         ip = ipaddress.ip_address(address)
         if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast:
-            return f"the host {parts.hostname} resolves to a private address ({address})"
+            return _("the host %(host)s resolves to a private address (%(address)s)") % {
+                "host": parts.hostname, "address": address}
     return None
 
 

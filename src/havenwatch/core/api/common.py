@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.http import Http404
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
-from havenwatch.core.errors import PermissionRefused
+from havenwatch.core.errors import PermissionRefused, ValidationFailed
 
 
 class Page(LimitOffsetPagination):
@@ -45,3 +47,19 @@ def need(principal, action: str) -> None:
 
         info = all_permissions().get(action)
         raise PermissionRefused(f"Your role or token does not allow this ({info.label if info else action}).")
+
+
+def as_utc(value: datetime | None, field: str) -> datetime | None:
+    """A client's date-time in UTC (a time without an offset is taken as UTC).
+
+    PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows (``+17:08``): converted
+    first, they never reach it; a time that leaves the calendar when converted is a 422.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValidationFailed(f"{field}: the date-time is out of range.", field=field) from exc

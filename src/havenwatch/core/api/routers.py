@@ -3,12 +3,12 @@
 from datetime import datetime
 
 from django.db.models import Count, Q
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from havenwatch import __version__
 from havenwatch.core import selectors
-from havenwatch.core.api.common import Page, get_visible, need, principal_of
+from havenwatch.core.api.common import Page, as_utc, get_visible, need, principal_of
 from havenwatch.core.api.schemas import (
     AcknowledgementOut,
     AuditRecordOut,
@@ -44,7 +44,7 @@ from havenwatch.core.api.schemas import (
     WebhookPatch,
 )
 from havenwatch.core.event_types import all_types
-from havenwatch.core.models import Facility, Organisation, Port, User
+from havenwatch.core.models import Facility, Organisation, Port
 from havenwatch.core.permissions import all_permissions
 from havenwatch.core.services import audit as audit_services
 from havenwatch.core.services import organisations as org_services
@@ -121,7 +121,7 @@ def organisation_list(request, filters: Query[OrganisationFilter]):
 def organisation_create(request, payload: OrganisationIn):
     actor = principal_of(request)
     need(actor, "core.manage_organisation")
-    return 201, org_services.organisation_create(actor=actor, **payload.dict())
+    return Status(201, org_services.organisation_create(actor=actor, **payload.dict()))
 
 
 @organisations.get("/{int:organisation_id}", response=OrganisationOut)
@@ -154,7 +154,7 @@ def port_create(request, payload: PortIn):
     need(actor, "core.manage_organisation")
     authority = get_visible(Organisation.objects.all(), payload.authority_id, "organisation")
     data = payload.dict(exclude={"authority_id"})
-    return 201, place_services.port_create(actor=actor, authority=authority, **data)
+    return Status(201, place_services.port_create(actor=actor, authority=authority, **data))
 
 
 @places.get("/ports/{int:port_id}", response=PortOut)
@@ -186,10 +186,10 @@ def facility_create(request, payload: FacilityIn):
     need(actor, "core.manage_facility")
     port = get_visible(selectors.port_list(principal=actor), payload.port_id, "port")
     operator = get_visible(Organisation.objects.filter(is_active=True), payload.operator_id, "organisation")
-    return 201, place_services.facility_create(
+    return Status(201, place_services.facility_create(
         actor=actor, port=port, operator=operator, name=payload.name, isps_number=payload.isps_number,
         geometry=payload.geometry,
-    )
+    ))
 
 
 @places.get("/facilities/{int:facility_id}", response=FacilityOut)
@@ -234,7 +234,7 @@ def user_create(request, payload: UserIn):
         first_name=payload.first_name, last_name=payload.last_name, organisation=organisation,
         role=payload.role, facility=_facility_or_none(actor, payload.facility_id),
     )
-    return 201, user.memberships.get(organisation=organisation, role=payload.role)
+    return Status(201, user.memberships.get(organisation=organisation, role=payload.role))
 
 
 @people.post("/memberships", response={201: MembershipOut}, summary="Give a user a role")
@@ -242,11 +242,11 @@ def membership_add(request, payload: MembershipIn):
     actor = principal_of(request)
     need(actor, "core.manage_membership")
     organisation = get_visible(selectors.organisation_list(principal=actor), payload.organisation_id, "organisation")
-    user = get_visible(User.objects.filter(is_active=True), payload.user_id, "user")
-    return 201, user_services.membership_add(
+    user = get_visible(selectors.user_list(principal=actor).filter(is_active=True), payload.user_id, "user")
+    return Status(201, user_services.membership_add(
         actor=actor, user=user, organisation=organisation, role=payload.role,
         facility=_facility_or_none(actor, payload.facility_id),
-    )
+    ))
 
 
 @people.delete("/memberships/{int:membership_id}", response=MembershipOut, summary="Withdraw a role")
@@ -304,7 +304,7 @@ def level_change(request, payload: SecurityLevelChangeIn):
     )
     change.acked = 0
     change.ack_total = change.acknowledgements.count()
-    return 201, change
+    return Status(201, change)
 
 
 @levels.get("/security-levels/acknowledgements", response=list[AcknowledgementOut],
@@ -354,9 +354,9 @@ def audit_list(request, filters: Query[AuditFilter]):
     if filters.subject_id:
         qs = qs.filter(subject_id=filters.subject_id)
     if filters.since:
-        qs = qs.filter(occurred_at__gte=filters.since)
+        qs = qs.filter(occurred_at__gte=as_utc(filters.since, "since"))
     if filters.until:
-        qs = qs.filter(occurred_at__lt=filters.until)
+        qs = qs.filter(occurred_at__lt=as_utc(filters.until, "until"))
     return qs
 
 
@@ -384,11 +384,11 @@ def token_create(request, payload: TokenIn):
     if payload.facility_id is not None:
         facility = get_visible(selectors.facility_list(principal=actor), payload.facility_id, "facility")
     token, raw = token_services.token_create(
-        actor=actor, name=payload.name, permissions=payload.permissions, expires_at=payload.expires_at,
+        actor=actor, name=payload.name, permissions=payload.permissions, expires_at=as_utc(payload.expires_at, "expires_at"),
         facility=facility,
     )
     out = TokenOut.from_orm(token).dict()
-    return 201, {**out, "token": raw}
+    return Status(201, {**out, "token": raw})
 
 
 @integration.post("/tokens/{int:token_id}/revoke", response=TokenOut, summary="Revoke a token")
@@ -411,7 +411,7 @@ def webhook_create(request, payload: WebhookIn):
     webhook, secret = webhook_services.webhook_create(
         actor=actor, url=payload.url, event_types=payload.event_types, description=payload.description
     )
-    return 201, {**WebhookOut.from_orm(webhook).dict(), "secret": secret}
+    return Status(201, {**WebhookOut.from_orm(webhook).dict(), "secret": secret})
 
 
 @integration.patch("/webhooks/{int:webhook_id}", response=WebhookOut)
@@ -426,7 +426,7 @@ def webhook_delete(request, webhook_id: int):
     actor = principal_of(request)
     webhook = get_visible(selectors.webhook_list(principal=actor), webhook_id, "webhook")
     webhook_services.webhook_delete(actor=actor, webhook=webhook)
-    return 204, None
+    return Status(204, None)
 
 
 @integration.get("/webhooks/{int:webhook_id}/deliveries", response=list[DeliveryOut], summary="Delivery log")

@@ -178,3 +178,27 @@ def login_check_second_factor(*, user: User, code: str) -> None:
                 refusal = _("That code is not right, or it was used already. Wait for the next code and try again.")
             locked.save(update_fields=fields)
     raise LoginRefused(refusal)
+
+
+@transaction.atomic
+def totp_reset(*, actor, user: User) -> User:
+    """Clear a person's second factor (a lost or replaced phone): they enrol again at next sign-in.
+
+    Done by a manager of an organisation the person works for, or a platform
+    administrator; never by the person themself, so a stolen session cannot swap the
+    second factor for the thief's.
+    """
+    from havenwatch.core.authz import require
+    from havenwatch.core.selectors import user_list
+
+    require(actor, "core.manage_membership")
+    if not user_list(principal=actor).filter(pk=user.pk).exists():
+        raise PermissionRefused(_("%(user)s does not work for your organisation.") % {"user": user.username})
+    if actor.user_id == user.pk:
+        raise PermissionRefused(_("Ask another manager to reset your own second factor."))
+    if user.totp_secret_sealed is None and user.totp_confirmed_at is None:
+        raise ValidationFailed(_("%(user)s has no second factor to reset.") % {"user": user.username})
+    User.objects.filter(pk=user.pk).update(totp_secret_sealed=None, totp_confirmed_at=None, totp_last_step=0)
+    user.refresh_from_db()
+    emit(actor=actor, code="core.totp.reset", subject=user, publish=False, data={"username": user.username})
+    return user

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop
-
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.models import Facility, SecurityLevelAcknowledgement
 from havenwatch.core.simulation.registry import scenario
 
+# Reasons are what an officer would type: stored and shown as written, like any reason.
 DRILL_REASONS = [
-    gettext_noop("Drill: heightened measures on the quay after a suspicious vessel approach"),
-    gettext_noop("Exercise with the police: simulated intrusion at the container yard"),
-    gettext_noop("Intelligence from the national authority: raised vigilance for 2 hours"),
+    "Drill: heightened measures on the quay after a suspicious vessel approach",
+    "Exercise with the police: simulated intrusion at the container yard",
+    "Intelligence from the national authority: raised vigilance for 2 hours",
 ]
 
 

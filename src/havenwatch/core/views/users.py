@@ -13,6 +13,7 @@ from havenwatch.core.choices import Role
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.forms import MembershipAddForm, UserCreateForm, add_service_error
 from havenwatch.core.models import Organisation
+from havenwatch.core.services.auth import totp_reset
 from havenwatch.core.services.users import membership_add, membership_remove
 from havenwatch.core.services.users import user_create as user_create_service
 from havenwatch.core.views._common import page, paginate, visible_or_404
@@ -123,3 +124,18 @@ def membership_withdraw(request, membership_id: int):
         messages.success(request, _("The role %(role)s of %(user)s is withdrawn.") % {
             "role": membership.get_role_display(), "user": membership.user.username})
     return redirect("core:user_detail", user_id=membership.user_id)
+
+
+@require_POST
+@page("core.manage_membership")
+def second_factor_reset(request, user_id: int):
+    principal = request.principal
+    person = visible_or_404(selectors.user_list(principal=principal), user_id)
+    try:
+        totp_reset(actor=principal, user=person)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The second factor of %(user)s is cleared: they set up a new one at their "
+                                    "next sign-in.") % {"user": person.username})
+    return redirect("core:user_detail", user_id=person.pk)

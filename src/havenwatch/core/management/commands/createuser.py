@@ -37,9 +37,12 @@ class Command(BaseCommand):
         if facility and facility_obj is None:
             raise CommandError(f"no facility with ISPS number {facility}")
         if password is None:
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Again: "):
-                raise CommandError("the passwords differ")
+            try:
+                password = getpass.getpass("Password: ")
+                if password != getpass.getpass("Again: "):
+                    raise CommandError("the passwords differ")
+            except EOFError as exc:  # no terminal and nothing on standard input
+                raise CommandError("no password given: run this in a terminal to be asked, or pass --password") from exc
         try:
             user = user_create(actor=actor, username=username, email=email, password=password, organisation=org,
                                role=role, facility=facility_obj)
