@@ -1,0 +1,36 @@
+"""Models of the access app, one module per concept."""
+
+from havenwatch.access.models.events import AccessEvent, Presence
+from havenwatch.access.models.people import (
+    Credential,
+    CredentialStateChange,
+    Employment,
+    FacilityEnrolment,
+    Person,
+)
+from havenwatch.access.models.places import AccessPoint, Zone, ZoneLevelRule
+from havenwatch.access.models.rights import Authorisation
+from havenwatch.access.models.screening import PortBan, RecordCheck, SecurityVerification
+from havenwatch.access.models.vehicles import Vehicle
+from havenwatch.access.models.visits import Announcer, Visit, Visitor
+
+__all__ = [
+    "AccessEvent",
+    "AccessPoint",
+    "Announcer",
+    "Authorisation",
+    "Credential",
+    "CredentialStateChange",
+    "Employment",
+    "FacilityEnrolment",
+    "Person",
+    "PortBan",
+    "Presence",
+    "RecordCheck",
+    "SecurityVerification",
+    "Vehicle",
+    "Visit",
+    "Visitor",
+    "Zone",
+    "ZoneLevelRule",
+]
