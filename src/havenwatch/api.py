@@ -32,7 +32,10 @@ def _add_routers() -> None:
 
     for prefix, router in core_routers.ROUTERS:
         api.add_router(prefix, router)
-    # Other apps register theirs here, e.g. api.add_router("/access/", access.api.router)
+    # Other apps register theirs here.
+    from havenwatch.access import api as access_api
+
+    api.add_router("/access/", access_api.router)
 
 
 _add_routers()

@@ -34,7 +34,8 @@ register("access.announcer.approved", _("Announcer approved"), fields=("organisa
 register("access.visit.announced", _("Visit announced"),
          fields=("facility", "window_start", "window_end", "visitors", "screening", "ship_call"),
          digest_fields=("reason",))
-register("access.visit.approved", _("Visit approved"), fields=("facility", "visitors", "credentials"))
+register("access.visit.approved", _("Visit approved"),
+         fields=("facility", "visitors", "credentials", "unavailable_confirmed"))
 register("access.visit.rejected", _("Visit rejected"), fields=("facility", "reason"))
 register("access.visit.cancelled", _("Visit cancelled"), fields=("facility",))
 register("access.visit.stopped", _("Visit stopped by a ban"), fields=("facility",))

@@ -12,8 +12,10 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)", re.ASCII)  # ASCII: \d would take "٠٧:٠٠"
 
 
 class ScheduleError(ValueError):
@@ -21,36 +23,44 @@ class ScheduleError(ValueError):
 
 
 def _parse(value: str) -> time:
-    match = _TIME.match(value or "")
+    # fullmatch: ``$`` would also accept a trailing newline ("07:00\n").
+    match = _TIME.fullmatch(value) if isinstance(value, str) else None
     if not match:
-        raise ScheduleError(f"{value!r} is not a time of day written HH:MM")
+        raise ScheduleError(_("%(value)r is not a time of day written HH:MM") % {"value": value})
     return time(int(match.group(1)), int(match.group(2)))
 
 
 def validate(schedule: dict) -> dict:
     """The schedule, checked and normalised; raises :class:`ScheduleError`."""
+    if schedule is None:
+        return {}
     if not isinstance(schedule, dict):
-        raise ScheduleError("a schedule maps days (mon … sun) to lists of [start, end] times")
+        raise ScheduleError(_("A schedule maps days (mon … sun) to lists of [start, end] times."))
     cleaned: dict[str, list[list[str]]] = {}
     for day, ranges in schedule.items():
         if day not in DAYS:
-            raise ScheduleError(f"{day!r} is not a day: use {', '.join(DAYS)}")
+            raise ScheduleError(_("%(day)r is not a day: use %(days)s.") % {"day": day, "days": ", ".join(DAYS)})
         if not isinstance(ranges, list) or not ranges:
-            raise ScheduleError(f"{day}: give a list of [start, end] ranges")
+            raise ScheduleError(_("%(day)s: give a list of [start, end] ranges.") % {"day": day})
         for item in ranges:
             if not isinstance(item, list | tuple) or len(item) != 2:
-                raise ScheduleError(f"{day}: each range is [start, end]")
+                raise ScheduleError(_("%(day)s: each range is [start, end].") % {"day": day})
             start, end = _parse(item[0]), _parse(item[1])
             if start == end:
-                raise ScheduleError(f"{day}: the range {item[0]}–{item[1]} is empty")
+                raise ScheduleError(_("%(day)s: the range %(start)s–%(end)s is empty.")
+                                    % {"day": day, "start": item[0], "end": item[1]})
         cleaned[day] = [[str(a), str(b)] for a, b in ranges]
     return cleaned
 
 
 def allows(schedule: dict, moment: datetime, tz: str) -> bool:
     """Whether ``moment`` (aware) falls in the schedule, read in the time zone ``tz``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("allows() needs an aware datetime")
     if not schedule:
         return True
+    # astimezone gives the wall-clock time actually shown in the port at that instant,
+    # so "07:00" means 07:00 local on both sides of a change to or from summer time.
     local = moment.astimezone(ZoneInfo(tz))
     wall = local.time().replace(tzinfo=None)
     today = DAYS[local.weekday()]

@@ -1,0 +1,1 @@
+"""The access app's services: every write goes through one of them."""
