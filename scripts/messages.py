@@ -19,7 +19,7 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "demo"]
+APPS = ["core", "demo", "access"]
 LANGUAGES = ["nl", "fr"]
 
 

@@ -34,8 +34,11 @@ def _add_routers() -> None:
         api.add_router(prefix, router)
     # Other apps register theirs here.
     from havenwatch.access import api as access_api
+    from havenwatch.access import api_people, api_places, api_screening, api_visits
 
-    api.add_router("/access/", access_api.router)
+    for access_router in (access_api.router, api_people.router, api_places.router, api_screening.router,
+                          api_visits.router):
+        api.add_router("/access/", access_router)
 
 
 _add_routers()

@@ -54,7 +54,7 @@ class VerificationStatus(models.TextChoices):
 
 class ScreeningResult(models.TextChoices):
     HIT = "hit", _("Hit")
-    CLEAR = "clear", _("Clear")
+    CLEAR = "clear", _("No hit")
     UNAVAILABLE = "unavailable", _("Unavailable (decide by hand)")
 
 

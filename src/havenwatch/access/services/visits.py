@@ -33,6 +33,7 @@ from havenwatch.access.models import (
     Visitor,
     Zone,
 )
+from havenwatch.access.services.people import personal_digest
 from havenwatch.access.services.rights import check_window, local_text
 from havenwatch.core import clock, validation
 from havenwatch.core.authz import may, require
@@ -270,8 +271,10 @@ def visit_announce(
         emit(actor=actor, code="access.person.registered", subject=person, organisation_id=actor.organisation_id,
              port_id=facility.port_id, facility_id=facility.pk, publish=False,
              data={"employer": None, "proofing_level": ProofingLevel.DOCUMENT,
-                   "name": f"{person.first_name} {person.last_name}",
-                   "date_of_birth": person.date_of_birth.isoformat(), "id_document_ref": person.id_document_ref})
+                   # Keyed digests, as person_register does: a bare hash of a birth date can be reversed.
+                   "name": personal_digest(f"{person.first_name} {person.last_name}"),
+                   "date_of_birth": personal_digest(person.date_of_birth.isoformat()),
+                   "id_document_ref": personal_digest(person.id_document_ref)})
         people.append(person)
 
     visit = Visit.objects.create(announcer=actor.organisation, facility=facility, ship_call=ship_call,
