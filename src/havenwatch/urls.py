@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/v1/stream", event_stream, name="event-stream"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("access/", include("havenwatch.access.urls")),
     path("", include("havenwatch.core.urls")),
 ]

@@ -9,4 +9,4 @@ class AccessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from havenwatch.access import audit_events, permissions, seed, simulation  # noqa: F401
+        from havenwatch.access import audit_events, navigation, permissions, seed, simulation  # noqa: F401

@@ -1,0 +1,118 @@
+"""Forms of the visit pre-notification pages. They parse input only: the rules live in
+:mod:`havenwatch.access.services.visits`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from havenwatch.access.choices import VisitStatus
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+MAX_VISITORS = 5
+
+
+class PortDateTimeField(forms.DateTimeField):
+    """A ``datetime-local`` input read in the port's time zone; cleans to an aware UTC time."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
+
+    def __init__(self, *args, time_zone: str = "UTC", **kwargs):
+        self.time_zone = time_zone
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        for fmt in (LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+            try:
+                naive = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            return naive.replace(tzinfo=ZoneInfo(self.time_zone)).astimezone(UTC)
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(ZoneInfo(self.time_zone)).strftime(LOCAL_FORMAT)
+        return value
+
+
+class VisitFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *VisitStatus.choices])
+    facility = forms.ModelChoiceField(label=_("Facility"), required=False, queryset=None,
+                                      empty_label=_("All facilities"))
+    day = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+
+
+class FacilityChoiceForm(forms.Form):
+    """Step one of announcing: the facility (its zones and time zone shape the form)."""
+
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=None)
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+
+
+class VisitAnnounceForm(forms.Form):
+    facility = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    zones = forms.ModelMultipleChoiceField(label=_("Zones"), queryset=None, required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    window_start = PortDateTimeField(label=_("From (port time)"), required=False)
+    window_end = PortDateTimeField(label=_("Until (port time)"), required=False)
+    ship_call = forms.CharField(label=_("Ship call"), required=False, max_length=200,
+                                help_text=_("For a visit to a ship: vessel and call reference. Without a window, "
+                                            "the ETA and ETD make it."))
+    eta = PortDateTimeField(label=_("ETA (port time)"), required=False)
+    etd = PortDateTimeField(label=_("ETD (port time)"), required=False)
+    reason = forms.CharField(label=_("Reason of the visit"), required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    plate = forms.CharField(label=_("Number plate"), required=False, max_length=40,
+                            help_text=_("Optional. Prefix a foreign plate with its country, e.g. NL:AB123C."))
+
+    def __init__(self, *args, facilities, facility, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+        self.fields["zones"].queryset = zones
+        for name in ("window_start", "window_end", "eta", "etd"):
+            self.fields[name].time_zone = facility.port.time_zone
+
+
+class VisitorForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), required=False, max_length=200)
+    last_name = forms.CharField(label=_("Last name"), required=False, max_length=200)
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    nationality = forms.CharField(label=_("Nationality (ISO code)"), required=False, max_length=8)
+    id_document_ref = forms.CharField(label=_("ID document reference"), required=False, max_length=200)
+
+    def identity(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.fields}
+
+
+VisitorFormSet = forms.formset_factory(VisitorForm, extra=MAX_VISITORS, max_num=MAX_VISITORS,
+                                       absolute_max=MAX_VISITORS, validate_max=True)
+
+
+class VisitApproveForm(forms.Form):
+    confirm_unavailable = forms.BooleanField(
+        label=_("I checked the visitors whose ban screening is unavailable by other means"), required=False)
+
+
+class VisitRejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejection"), required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("The announcer reads it."))

@@ -1,0 +1,1 @@
+"""The access app's pages, one module per concept."""
