@@ -42,13 +42,12 @@ from havenwatch.access.models import (
     Credential,
     FacilityEnrolment,
     Person,
-    PortBan,
     Presence,
-    SecurityVerification,
     Vehicle,
     Zone,
     ZoneLevelRule,
 )
+from havenwatch.access.services.screening import bans_in_force, valid_verifications
 from havenwatch.core import clock
 from havenwatch.core.errors import ServiceError
 
@@ -208,9 +207,8 @@ def decide(
             .annotate(
                 enrolled=Exists(FacilityEnrolment.objects.filter(credential=OuterRef("pk"), facility=facility,
                                                                  is_active=True)),
-                banned=Exists(_bans_at(person, port.pk, at)),
-                verified=Exists(SecurityVerification.objects.filter(person=person, status="positive").filter(
-                    Q(valid_until__isnull=True) | Q(valid_until__gt=at))),
+                banned=Exists(bans_in_force(person=person, port_id=port.pk, at=at)),
+                verified=Exists(valid_verifications(person=person, at=at)),
                 inside=Exists(Presence.objects.filter(person=person, zone=zone)),
             )
             .filter(number=number)
@@ -292,19 +290,6 @@ def decide(
         reasons.extend(_plate_reasons(plate_value, credential, port.unlocode[:2].upper()))
 
     return _finish(decision, reasons)
-
-
-def _bans_at(person, port_id: int, at: datetime):
-    """Bans in force for ``person`` at ``port_id`` at ``at``.
-
-    Same semantics as :func:`havenwatch.access.services.screening.ban_check` (a ban of the
-    person, not lifted, valid at the moment, from all ports or listing this one), written
-    here as a subquery so that a decision costs no extra round trip. Change both together.
-    """
-    return PortBan.objects.filter(
-        Q(all_ports=True) | Q(ports__pk=port_id),
-        person=person, lifted_at__isnull=True, valid_from__lte=at, valid_until__gt=at,
-    )
 
 
 def _authorisation(person: Person, zone: Zone, at: datetime, tz: str):

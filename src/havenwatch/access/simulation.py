@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from havenwatch.access.choices import CredentialKind, CredentialState, Direction, VisitStatus
-from havenwatch.access.decisions import _bans_at
 from havenwatch.access.models import (
     AccessPoint,
     Authorisation,
@@ -25,6 +24,7 @@ from havenwatch.access.models import (
 from havenwatch.access.services.gate import gate_decide
 from havenwatch.access.services.people import credential_set_state
 from havenwatch.access.services.rights import authorisation_applies
+from havenwatch.access.services.screening import bans_in_force
 from havenwatch.core import clock
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.models import Facility
@@ -209,7 +209,7 @@ def _act(ctx, action: str, ids: list[int]) -> None:
 
         credential, point = _card_at_enrolled_facility(
             ctx, Credential.objects.filter(kind=CredentialKind.CARD).filter(
-                Exists(_bans_at(OuterRef("person_id"), OuterRef("port_id"), now))))
+                Exists(bans_in_force(person=OuterRef("person_id"), port_id=OuterRef("port_id"), at=now))))
     elif action == "visitor":
         credentials = list(Credential.objects.filter(kind=CredentialKind.VISITOR_QR, state=CredentialState.ACTIVE,
                                                      visit__status=VisitStatus.APPROVED)

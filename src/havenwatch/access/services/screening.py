@@ -192,6 +192,22 @@ def ban_lift(*, actor: Principal, ban: PortBan, reason: str) -> PortBan:
     return ban
 
 
+def bans_in_force(*, person, port_id: int, at: datetime):
+    """The rule of a ban in force, written once: of the person, not lifted, valid at ``at``,
+    from all ports or listing this one. ``person`` is an id or an ``OuterRef`` (the gate
+    engine uses it as a subquery, so a decision costs no extra round trip)."""
+    return PortBan.objects.filter(
+        models.Q(all_ports=True) | models.Q(ports__pk=port_id),
+        person=person, lifted_at__isnull=True, valid_from__lte=at, valid_until__gt=at,
+    )
+
+
+def valid_verifications(*, person, at: datetime):
+    """The rule of a valid security verification, written once: positive and not expired at
+    ``at`` (a positive decision always has an end). ``person`` is an id or an ``OuterRef``."""
+    return SecurityVerification.objects.filter(person=person, status=VerificationStatus.POSITIVE, valid_until__gt=at)
+
+
 def ban_check(*, person: Person, port: Port, at: datetime | None = None) -> str:
     """``"hit"`` when a ban in force at ``at`` (default now) covers ``port``, else ``"clear"``.
 
@@ -201,10 +217,7 @@ def ban_check(*, person: Person, port: Port, at: datetime | None = None) -> str:
     at = at or clock.now()
     try:
         with transaction.atomic():  # a savepoint: a failed check leaves the caller's transaction usable
-            hit = PortBan.objects.filter(
-                models.Q(all_ports=True) | models.Q(ports=port),
-                person_id=person.pk, lifted_at__isnull=True, valid_from__lte=at, valid_until__gt=at,
-            ).exists()
+            hit = bans_in_force(person=person.pk, port_id=port.pk, at=at).exists()
     except DatabaseError:
         return ScreeningResult.UNAVAILABLE
     return ScreeningResult.HIT if hit else ScreeningResult.CLEAR
@@ -286,9 +299,7 @@ def verification_valid(*, person: Person, at: datetime | None = None, function: 
     """Whether the person holds a positive verification that has not expired at ``at``
     (for ``function`` when given)."""
     at = at or clock.now()
-    found = SecurityVerification.objects.filter(
-        person_id=person.pk, status=VerificationStatus.POSITIVE, valid_until__gt=at
-    )
+    found = valid_verifications(person=person.pk, at=at)
     if function:
         found = found.filter(function=function)
     return found.exists()
