@@ -235,11 +235,17 @@ register(
     Entry("POST", "/api/v1/access/visits", allowed=ANNOUNCERS, ok=201, foreign=404, denied_by_role={ADMIN: 404},
           admin_foreign=404, body=_visit_body),
     Entry("GET", "/api/v1/access/visits/{visit}", allowed=VISIT_VIEWERS, denied=404, foreign=404),
-    # Only the facility's operator decides; anyone else holding the permission sees no visit to decide.
+    # Only the facility's operator (or a ship call's agent) decides; anyone else holding the
+    # permission sees no visit to decide. The world's visits are not ship calls: agents see none.
     Entry("POST", "/api/v1/access/visits/{visit}/approve", allowed=frozenset({PFSO}), foreign=404,
-          denied_by_role={ADMIN: 404}, admin_foreign=404, body=lambda w, c, s: {}),
+          denied_by_role={ADMIN: 404, SA: 404}, admin_foreign=404, body=lambda w, c, s: {}),
     Entry("POST", "/api/v1/access/visits/{visit}/reject", allowed=frozenset({PFSO}), foreign=404,
-          denied_by_role={ADMIN: 404}, admin_foreign=404, body=lambda w, c, s: {"reason": "no berth that day"}),
+          denied_by_role={ADMIN: 404, SA: 404}, admin_foreign=404,
+          body=lambda w, c, s: {"reason": "no berth that day"}),
+    # Only the facility's operator sets how its visits are approved; an agent names no facility of its own.
+    Entry("PUT", "/api/v1/access/facilities/{facility}/visit-policy", allowed=frozenset({PFSO}), foreign=404,
+          denied_by_role={ADMIN: 404, SA: 404}, admin_foreign=404,
+          body=lambda w, c, s: {"terminal_approves_ship_calls": True}),
     Entry("POST", "/api/v1/access/visits/{visit}/cancel", allowed=frozenset({ADMIN, *ANNOUNCERS}), foreign=404),
 )
 

@@ -438,3 +438,30 @@ def test_visits_of_another_facility_are_not_found(ctx):
     refused(get(ctx.agent, f"/visits/{visit.pk}"), 404, "No visit")
     visit.refresh_from_db()
     assert visit.status == "announced"
+
+
+def test_ship_call_visit_named_agent_approves_then_the_terminal_over_the_api(ctx):
+    supplier = OrganisationFactory(name="Chandlers NV", kind=OrganisationKind.COMPANY)
+    AnnouncerFactory(organisation=supplier, facility=ctx.facility, valid_from=clock.now() - timedelta(days=1),
+                     valid_until=clock.now() + timedelta(days=90))
+    chandler = client_as(Role.COMPANY_ACCESS_MANAGER, supplier)
+    response = ctx.pfso_client.put(f"{API}/facilities/{ctx.facility.pk}/visit-policy",
+                                   json.dumps({"terminal_approves_ship_calls": True}),
+                                   content_type="application/json")
+    assert response.status_code == 200 and response.json()["terminal_approves_ship_calls"] is True
+    body = visit_body(ctx, window_start=None, window_end=None, ship_call="MSC ANNA 2611E", eta=later(days=1),
+                      etd=later(days=1, hours=8))
+    refused(post(chandler, "/visits", body), 422, "Name the ship's agent of the call")
+    refused(post(chandler, "/visits", {**body, "ship_agent_id": ctx.company.pk}), 404, "No ship_agent")
+    response = post(chandler, "/visits", {**body, "ship_agent_id": ctx.agency.pk})
+    assert response.status_code == 201, response.content
+    visit = response.json()
+    assert visit["ship_agent_id"] == ctx.agency.pk and visit["status"] == "announced"
+
+    refused(post(ctx.pfso_client, f"/visits/{visit['id']}/approve", {}), 403, "approves this ship-call visit first")
+    assert [v["id"] for v in get(ctx.agent, "/visits/to-approve").json()["items"]] == [visit["id"]]
+    response = post(ctx.agent, f"/visits/{visit['id']}/approve", {})
+    assert response.status_code == 200 and response.json()["status"] == "agent_approved"
+    response = post(ctx.pfso_client, f"/visits/{visit['id']}/approve", {})
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    assert Credential.objects.filter(visit_id=visit["id"], kind="visitor_qr").count() == 1

@@ -60,6 +60,7 @@ def test_small_seed_builds_the_access_side_and_the_chain_verifies():
     assert Vehicle.objects.exists()
     assert Visit.objects.filter(status=VisitStatus.APPROVED).exists()
     assert Visit.objects.filter(status=VisitStatus.ANNOUNCED).exists()
+    assert Visit.objects.filter(status=VisitStatus.AGENT_APPROVED, ship_call__startswith="MV Noordster").exists()
     assert PortBan.objects.count() == 1
     assert Credential.objects.filter(state=CredentialState.BLOCKED).count() >= 2  # the ban's, and a stolen card
     assert SecurityVerification.objects.filter(status=VerificationStatus.POSITIVE).count() == 1

@@ -75,6 +75,9 @@ def test_announce_then_approve_through_the_pages(client, world, agent, zone):
     signed_in(client, agent)
     chooser = client.get(reverse("access:visit_announce"))
     assert chooser.status_code == 200 and "Terminal A" in text(chooser)
+    # Choosing changes nothing: a GET form that leads to the announcement with ?facility=.
+    chooser_form = text(chooser).partition('<form method="get" class="form"')[2].partition("</form>")[0]
+    assert 'name="facility"' in chooser_form and "csrfmiddlewaretoken" not in chooser_form
     assert "Terminal B" not in text(chooser)
     form_page = client.get(reverse("access:visit_announce"), {"facility": world.facility.pk})
     assert form_page.status_code == 200 and "Quay 1" in text(form_page)

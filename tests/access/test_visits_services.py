@@ -241,7 +241,9 @@ def test_visit_approval_by_someone_who_is_not_the_approver_is_refused(world, fro
         (world.foreign_pfso(), r"Only the approver of Terminal A \(its operator's facility security officer\) "
                                r"can approve this visit."),
         (principal(Role.COMPANY_ACCESS_MANAGER, world.operator), "Your role does not allow this: Approve or reject"),
-        (agent, "Your role does not allow this: Approve or reject visits."),
+        # An agent approves ship calls it is the agent of, not visits to the facility.
+        (agent, r"Only the approver of Terminal A \(its operator's facility security officer\) "
+                r"can approve this visit."),
     ]
     for actor, message in refusals:
         with unchanged(), pytest.raises(PermissionRefused, match=message):
@@ -276,8 +278,8 @@ def test_unavailable_screening_needs_a_human_decision(world, frozen, announce, m
 def test_a_decided_visit_cannot_be_approved_again(world, frozen, announce):
     visit = announce()
     visit_approve(actor=world.pfso(), visit=visit)
-    with unchanged(), pytest.raises(Conflict, match="This visit is approved already: only an announced visit can "
-                                                    "be approved."):
+    with unchanged(), pytest.raises(Conflict, match="Only a visit waiting for a decision can be approved. "
+                                                    "This visit's status is: Approved."):
         visit_approve(actor=world.pfso(), visit=visit)
 
 
@@ -323,7 +325,8 @@ def test_announcer_cancels_an_approved_visit_and_its_credentials_expire(world, f
     assert audited("access.visit.cancelled").data == {"facility": "BEAAA-0001"}
     assert audited("access.credential.state_changed").data == {
         "number": credential.number, "previous_state": "active", "state": "expired", "reason": "visit cancelled"}
-    with unchanged(), pytest.raises(Conflict, match="This visit is cancelled already: it cannot be cancelled."):
+    with unchanged(), pytest.raises(Conflict, match="Only an announced or approved visit can be cancelled. "
+                                                    "This visit's status is: Cancelled."):
         visit_cancel(actor=agent, visit=visit)
 
 

@@ -6,10 +6,19 @@ from ninja.pagination import paginate
 
 from havenwatch.access import selectors_people, selectors_places
 from havenwatch.access.models import Person, Zone
-from havenwatch.access.schemas_api import ApproveIn, DbId, ReasonIn, VisitIn, VisitOut
+from havenwatch.access.schemas_api import (
+    ApproveIn,
+    DbId,
+    ReasonIn,
+    VisitIn,
+    VisitOut,
+    VisitPolicyIn,
+    VisitPolicyOut,
+)
 from havenwatch.access.services import visits as visit_services
 from havenwatch.core.api.common import Page, as_utc, get_visible, need, principal_of
-from havenwatch.core.models import Facility
+from havenwatch.core.choices import OrganisationKind
+from havenwatch.core.models import Facility, Organisation
 
 router = Router(tags=["access: visits"])
 
@@ -19,8 +28,10 @@ def _visits(actor):
 
 
 def _visits_to_decide(actor):
-    """Visits at the facilities the actor's organisation runs: the only ones it decides on."""
-    return _visits(actor).filter(facility__operator_id=actor.organisation_id)
+    """Visits at the facilities the actor's organisation runs, or to ship calls it is the
+    agent of: the only ones it decides on (the service says which step is whose)."""
+    return _visits(actor).filter(Q(facility__operator_id=actor.organisation_id)
+                                 | Q(ship_agent_id=actor.organisation_id))
 
 
 class VisitFilter(Schema):
@@ -69,11 +80,16 @@ def visit_announce(request, payload: VisitIn):
         Q(pk__in=selectors_people.person_list(principal=actor).values("pk")) | Q(employer__isnull=True))
     visitors = [get_visible(people, item, "person") if isinstance(item, int) else item.dict()
                 for item in payload.visitors]
+    agent = None
+    if payload.ship_agent_id is not None:
+        # Any active shipping line or agent may be named: the announcer need not see its records.
+        agent = get_visible(Organisation.objects.filter(kind=OrganisationKind.SHIPPING_LINE, is_active=True),
+                            payload.ship_agent_id, "ship_agent")
     visit = visit_services.visit_announce(
         actor=actor, facility=facility, zones=zones, reason=payload.reason, visitors=visitors,
         window_start=as_utc(payload.window_start, "window_start"), window_end=as_utc(payload.window_end, "window_end"),
         ship_call=payload.ship_call, eta=as_utc(payload.eta, "eta"), etd=as_utc(payload.etd, "etd"),
-        plate=payload.plate,
+        plate=payload.plate, ship_agent=agent,
     )
     return Status(201, visit)
 
@@ -106,3 +122,13 @@ def visit_cancel(request, visit_id: int):
     need(actor, "access.announce_visits")
     visit = get_visible(_visits(actor), visit_id, "visit")
     return visit_services.visit_cancel(actor=actor, visit=visit)
+
+
+@router.put("/facilities/{int:facility_id}/visit-policy", response=VisitPolicyOut,
+            summary="Whether the terminal approves ship-call visits on top of the agent")
+def visit_policy_set(request, facility_id: int, payload: VisitPolicyIn):
+    actor = principal_of(request)
+    need(actor, "access.approve_visits")
+    facility = get_visible(Facility.objects.filter(operator_id=actor.organisation_id), facility_id, "facility")
+    return visit_services.visit_policy_set(actor=actor, facility=facility,
+                                           terminal_approves_ship_calls=payload.terminal_approves_ship_calls)

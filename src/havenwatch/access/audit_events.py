@@ -32,10 +32,14 @@ register("access.record_check.recorded", _("Criminal-record extract check record
          fields=("checked_on", "result"))
 register("access.announcer.approved", _("Announcer approved"), fields=("organisation", "facility", "valid_until"))
 register("access.visit.announced", _("Visit announced"),
-         fields=("facility", "window_start", "window_end", "visitors", "screening", "ship_call"),
+         fields=("facility", "window_start", "window_end", "visitors", "screening", "ship_call", "ship_agent"),
          digest_fields=("reason",))
 register("access.visit.approved", _("Visit approved"),
          fields=("facility", "visitors", "credentials", "unavailable_confirmed"))
+register("access.visit.agent_approved", _("Visit approved by the ship's agent"),
+         fields=("facility", "ship_call", "agent", "unavailable_confirmed"))
+register("access.visit_policy.changed", _("Visit approval policy changed"),
+         fields=("facility", "terminal_approves_ship_calls"))
 register("access.visit.rejected", _("Visit rejected"), fields=("facility", "reason"))
 register("access.visit.cancelled", _("Visit cancelled"), fields=("facility",))
 register("access.visit.stopped", _("Visit stopped by a ban"), fields=("facility",))

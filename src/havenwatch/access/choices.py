@@ -65,10 +65,16 @@ class RecordCheckResult(models.TextChoices):
 
 class VisitStatus(models.TextChoices):
     ANNOUNCED = "announced", _("Announced")
+    AGENT_APPROVED = "agent_approved", _("Approved by the agent, awaiting the terminal")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
     STOPPED = "stopped", _("Stopped (ban)")
+
+
+# Visits waiting for a decision, and those a ban stops or the announcer may still call off.
+VISIT_PENDING_STATUSES = (VisitStatus.ANNOUNCED, VisitStatus.AGENT_APPROVED)
+VISIT_OPEN_STATUSES = (*VISIT_PENDING_STATUSES, VisitStatus.APPROVED)
 
 
 class Reason(models.TextChoices):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from havenwatch.access.choices import VisitStatus
+from havenwatch.core.choices import OrganisationKind
+from havenwatch.core.models import Organisation
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 MAX_VISITORS = 5
@@ -76,6 +78,9 @@ class VisitAnnounceForm(forms.Form):
     ship_call = forms.CharField(label=_("Ship call"), required=False, max_length=200,
                                 help_text=_("For a visit to a ship: vessel and call reference. Without a window, "
                                             "the ETA and ETD make it."))
+    ship_agent = forms.ModelChoiceField(
+        label=_("Ship's agent"), required=False, queryset=None, empty_label=_("We are the ship's agent"),
+        help_text=_("For a ship call: the agent of the call, who approves the visit first."))
     eta = PortDateTimeField(label=_("ETA (port time)"), required=False)
     etd = PortDateTimeField(label=_("ETD (port time)"), required=False)
     reason = forms.CharField(label=_("Reason of the visit"), required=False, max_length=1000,
@@ -87,6 +92,8 @@ class VisitAnnounceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
         self.fields["zones"].queryset = zones
+        self.fields["ship_agent"].queryset = Organisation.objects.filter(
+            kind=OrganisationKind.SHIPPING_LINE, is_active=True).order_by("name")
         for name in ("window_start", "window_end", "eta", "etd"):
             self.fields[name].time_zone = facility.port.time_zone
 
@@ -116,3 +123,13 @@ class VisitRejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason for rejection"), required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}),
                              help_text=_("The announcer reads it."))
+
+
+class VisitPolicyForm(forms.Form):
+    facility = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+    terminal_approves_ship_calls = forms.BooleanField(
+        label=_("We approve ship-call visits after the ship's agent"), required=False)
+
+    def __init__(self, *args, facilities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities

@@ -38,7 +38,9 @@ register("access.announce_visits", _("Announce visitors"),
 register("access.view_visit", _("See visits"),
          roles=[*MANAGERS, R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER, R.PORT_SECURITY_OFFICER,
                 R.GATE_GUARD, R.CONTROL_ROOM_OPERATOR])
-register("access.approve_visits", _("Approve or reject visits"), roles=[R.FACILITY_SECURITY_OFFICER])
+register("access.approve_visits",
+         _("Approve or reject visits (the facility's approver; a ship's agent for its ship calls)"),
+         roles=[R.FACILITY_SECURITY_OFFICER, R.SHIPPING_AGENT])
 register("access.decide", _("Ask for gate decisions (gate controllers, the guard's gate screen)"),
          roles=[R.GATE_GUARD, R.FACILITY_SECURITY_OFFICER])
 register("access.override", _("Override a gate decision, with a reason"),

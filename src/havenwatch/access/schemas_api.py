@@ -330,6 +330,19 @@ class VisitIn(Schema):
     eta: datetime | None = None
     etd: datetime | None = None
     plate: str = Field("", max_length=32)
+    ship_agent_id: DbId | None = Field(
+        None, description="For a ship call: the agent who approves first (default: the announcer, if an agent).")
+
+
+class VisitPolicyIn(Schema):
+    terminal_approves_ship_calls: bool
+
+
+class VisitPolicyOut(Schema):
+    facility_id: int
+    terminal_approves_ship_calls: bool
+    changed_at: datetime
+    changed_by: str
 
 
 class VisitorOut(Schema):
@@ -350,6 +363,8 @@ class VisitOut(Schema):
     facility_id: int
     zone_ids: list[DbId]
     ship_call: str
+    ship_agent_id: int | None = None
+    agent_approved_at: datetime | None = None
     window_start: datetime
     window_end: datetime
     reason: str

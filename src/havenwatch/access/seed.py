@@ -312,7 +312,7 @@ def seed_access(ctx) -> None:
                 legal_reference=f"Court of first instance, criminal chamber, judgment {b.now.year}/{rng.randint(1000, 9999)}",
             )
 
-    # -- visits: an approved announcer, one approved visit, one for the PFSO to decide ------
+    # -- visits: an approved announcer, one approved visit, a ship call for the PFSO and one for the agent --
     agent_org = ctx.organisations.get("shipping_line")
     operator = first_facility.operator
     fso = _acting(operator, Role.FACILITY_SECURITY_OFFICER)
@@ -336,7 +336,10 @@ def seed_access(ctx) -> None:
                            "nationality": "BE", "id_document_ref": "BE592018437"}],
             )
             visit_services.visit_approve(actor=fso, visit=approved)
-        visit_services.visit_announce(
+        # The terminal approves ship-call visits after the agent: the crew change waits for the PFSO,
+        # the pilot-boat supplies for the agent.
+        visit_services.visit_policy_set(actor=fso, facility=first_facility, terminal_approves_ship_calls=True)
+        crew_change = visit_services.visit_announce(
             actor=agent, facility=first_facility, zones=[zones["QUAY"], zones["YARD"]],
             reason="Crew change for the MV Noordster: two relief officers joining", ship_call="MV Noordster 2026-114",
             eta=local(4, 6), etd=local(5, 20),
@@ -344,5 +347,13 @@ def seed_access(ctx) -> None:
                        "nationality": "FR", "id_document_ref": "FR18AB44021"},
                       {"first_name": "Sander", "last_name": "de Wit", "date_of_birth": "1991-02-23",
                        "nationality": "NL", "id_document_ref": "NLBK7720193"}],
+        )
+        visit_services.visit_approve(actor=agent, visit=crew_change)
+        visit_services.visit_announce(
+            actor=agent, facility=first_facility, zones=[zones["QUAY"]],
+            reason="Service engineer for the MV Noordster's ballast water system", ship_call="MV Noordster 2026-114",
+            eta=local(4, 9), etd=local(4, 17),
+            visitors=[{"first_name": "Jonas", "last_name": "Berg", "date_of_birth": "1982-07-30",
+                       "nationality": "NO", "id_document_ref": "NO31557802"}],
         )
     ctx.report("access: people", total_orgs, total_orgs)

@@ -71,11 +71,12 @@ def visit_list(
     *, principal: Principal, facility: Facility | None = None, status: str | None = None
 ) -> QuerySet[Visit]:
     """Visits the principal may see: those its organisation announced, those at its
-    facilities, and (for authorities) those in its ports."""
+    facilities, those to ship calls it is the agent of, and (for authorities) those in its ports."""
     action = "access.view_visit"
     qs = Visit.objects.restrict(principal, action)
     if principal.has_perm(action) and principal.organisation is not None and not principal.unrestricted:
-        qs = Visit.objects.filter(Q(pk__in=qs.values("pk")) | Q(facility__operator=principal.organisation))
+        org = principal.organisation
+        qs = Visit.objects.filter(Q(pk__in=qs.values("pk")) | Q(facility__operator=org) | Q(ship_agent=org))
     if facility is not None:
         qs = qs.filter(facility=facility)
     if status is not None:
@@ -84,13 +85,19 @@ def visit_list(
 
 
 def visits_to_approve(*, principal: Principal) -> QuerySet[Visit]:
-    """Announced visits, not yet over, at the facilities the principal approves for."""
+    """Visits, not yet over, that wait for the principal's organisation: as the approver of
+    its facilities (after the agent, for a ship call), or as the agent of a ship call."""
     if not principal.has_perm("access.approve_visits") or principal.organisation is None:
         return Visit.objects.none()
+    org = principal.organisation
+    waiting = (
+        Q(facility__operator=org, status=VisitStatus.ANNOUNCED, ship_agent__isnull=True)
+        | Q(facility__operator=org, status=VisitStatus.AGENT_APPROVED)
+        | Q(ship_agent=org, status=VisitStatus.ANNOUNCED)
+    )
     return (
-        Visit.objects.filter(facility__operator=principal.organisation, status=VisitStatus.ANNOUNCED,
-                             window_end__gt=clock.now())
-        .select_related("facility", "announcer")
+        Visit.objects.filter(waiting, window_end__gt=clock.now())
+        .select_related("facility", "announcer", "ship_agent")
         .prefetch_related("visitors__person", "zones")
         .order_by("window_start", "pk")
     )

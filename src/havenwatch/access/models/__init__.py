@@ -12,7 +12,7 @@ from havenwatch.access.models.places import AccessPoint, Zone, ZoneLevelRule
 from havenwatch.access.models.rights import Authorisation
 from havenwatch.access.models.screening import PortBan, RecordCheck, SecurityVerification
 from havenwatch.access.models.vehicles import Vehicle
-from havenwatch.access.models.visits import Announcer, Visit, Visitor
+from havenwatch.access.models.visits import Announcer, Visit, Visitor, VisitPolicy
 
 __all__ = [
     "AccessEvent",
@@ -31,6 +31,7 @@ __all__ = [
     "Vehicle",
     "Visit",
     "Visitor",
+    "VisitPolicy",
     "Zone",
     "ZoneLevelRule",
 ]

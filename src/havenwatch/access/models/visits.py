@@ -41,6 +41,13 @@ class Visit(models.Model):
     window_start = models.DateTimeField(_("from"))
     window_end = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=300)
+    ship_agent = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="ship_call_visits",
+        verbose_name=_("ship's agent"),
+        help_text=_("For a visit to a ship: the agent of the call, who approves first."),
+    )
+    agent_approved_at = models.DateTimeField(_("approved by the agent"), null=True, blank=True)
+    agent_approved_by = models.CharField(_("agent's approver"), max_length=160, blank=True)
     plate = models.CharField(_("number plate"), max_length=24, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=VisitStatus.choices,
                               default=VisitStatus.ANNOUNCED, db_index=True)
@@ -63,6 +70,28 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility} {self.window_start:%Y-%m-%d}: {self.reason}"
+
+
+class VisitPolicy(models.Model):
+    """How a facility decides on visits. For a ship call the agent approves; the terminal
+    may ask to approve on top of the agent (``terminal_approves_ship_calls``)."""
+
+    facility = models.OneToOneField("core.Facility", on_delete=models.PROTECT, related_name="visit_policy",
+                                    verbose_name=_("facility"))
+    terminal_approves_ship_calls = models.BooleanField(
+        _("the terminal approves ship-call visits after the agent"), default=False)
+    changed_at = models.DateTimeField(_("changed"))
+    changed_by = models.CharField(_("changed by"), max_length=160)
+
+    objects = RestrictedQuerySet.as_manager()
+    tenancy = Tenancy(org="facility__operator", port="facility__port")
+
+    class Meta:
+        verbose_name = _("visit policy")
+        verbose_name_plural = _("visit policies")
+
+    def __str__(self) -> str:
+        return f"{self.facility}: terminal approves ship calls={self.terminal_approves_ship_calls}"
 
 
 class Visitor(models.Model):

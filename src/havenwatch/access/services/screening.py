@@ -13,6 +13,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
 from havenwatch.access.choices import (
+    VISIT_OPEN_STATUSES,
     CredentialState,
     RecordCheckResult,
     ScreeningResult,
@@ -128,7 +129,7 @@ def ban_issue(
     visits = list(
         Visit.objects.select_for_update(of=("self",)).filter(
             visit_filter, pk__in=Visitor.objects.filter(person=person).values("visit_id"),
-            status__in=(VisitStatus.ANNOUNCED, VisitStatus.APPROVED), window_end__gt=now,
+            status__in=VISIT_OPEN_STATUSES, window_end__gt=now,
         ).select_related("facility").order_by("pk")
     )
     for visit in visits:

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from havenwatch.access import validation as access_validation
 from havenwatch.access.choices import (
+    VISIT_OPEN_STATUSES,
+    VISIT_PENDING_STATUSES,
     CredentialKind,
     CredentialState,
     ProofingLevel,
@@ -31,12 +33,14 @@ from havenwatch.access.models import (
     Person,
     Visit,
     Visitor,
+    VisitPolicy,
     Zone,
 )
 from havenwatch.access.services.people import personal_digest
 from havenwatch.access.services.rights import check_window, local_text
 from havenwatch.core import clock, validation
 from havenwatch.core.authz import may, require
+from havenwatch.core.choices import OrganisationKind
 from havenwatch.core.errors import Conflict, PermissionRefused, ValidationFailed
 from havenwatch.core.models import Facility, Organisation
 from havenwatch.core.principal import Principal
@@ -45,6 +49,8 @@ from havenwatch.core.services._emit import emit
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 # Visits that no longer hold a window: they do not block another visit of the same person.
 CLOSED_STATUSES = (VisitStatus.CANCELLED, VisitStatus.REJECTED)
+PENDING_STATUSES = VISIT_PENDING_STATUSES
+OPEN_STATUSES = VISIT_OPEN_STATUSES
 
 
 def visitor_credential_number() -> str:
@@ -62,14 +68,47 @@ def _screen(*, person: Person, port, at: datetime) -> str:
     return result
 
 
-def _require_approver(actor: Principal, facility: Facility, what: str) -> None:
-    """Only the facility operator's security officer decides on visits to the facility."""
+def _require_operator(actor: Principal, facility: Facility, what: str) -> None:
+    """The facility operator's security officer: approves announcers and (the terminal) visits."""
     require(actor, "access.approve_visits")
     if actor.organisation_id is None or facility.operator_id != actor.organisation_id:
         raise PermissionRefused(
             _("Only the approver of %(facility)s (its operator's facility security officer) can %(what)s.")
             % {"facility": facility.name, "what": what}
         )
+
+
+def terminal_approves_ship_calls(facility: Facility) -> bool:
+    """Whether the facility (the terminal) approves ship-call visits on top of the agent."""
+    return VisitPolicy.objects.filter(facility=facility, terminal_approves_ship_calls=True).exists()
+
+
+def approval_step(visit: Visit) -> str | None:
+    """Whose decision a visit waits for: ``"agent"`` (a ship call's agent), ``"terminal"``
+    (the facility's approver), or None when it waits for nobody."""
+    if visit.status == VisitStatus.ANNOUNCED:
+        return "agent" if visit.ship_agent_id else "terminal"
+    if visit.status == VisitStatus.AGENT_APPROVED:
+        return "terminal"
+    return None
+
+
+def _require_approver(actor: Principal, visit: Visit, what: str) -> str:
+    """The approver of the visit's current step; returns the step.
+
+    A visit to a facility is approved by the facility's approver. A visit to a ship call
+    is approved by the ship's agent first; the terminal then approves on top when its
+    visit policy says so. The terminal may reject an open visit at its facility at any step.
+    """
+    require(actor, "access.approve_visits")
+    step = approval_step(visit)
+    if step == "agent":
+        if actor.organisation_id is not None and actor.organisation_id == visit.ship_agent_id:
+            return step
+        raise PermissionRefused(
+            _("The ship's agent %(agent)s approves this ship-call visit first.") % {"agent": visit.ship_agent.name})
+    _require_operator(actor, visit.facility, what)
+    return "terminal"
 
 
 # --- announcers --------------------------------------------------------------------
@@ -81,7 +120,7 @@ def announcer_approve(
     valid_until: datetime,
 ) -> Announcer:
     """Let an organisation announce visitors at a facility for a period."""
-    _require_approver(actor, facility, _("approve announcers"))
+    _require_operator(actor, facility, _("approve announcers"))
     check_window(valid_from, valid_until)
     if not organisation.is_active:
         raise ValidationFailed(_("%(organisation)s is not active.") % {"organisation": organisation.name},
@@ -177,6 +216,7 @@ def visit_announce(
     eta: datetime | None = None,
     etd: datetime | None = None,
     plate: str = "",
+    ship_agent: Organisation | None = None,
 ) -> Visit:
     """Announce visitors for a facility or a ship call at it, in a time window.
 
@@ -194,6 +234,7 @@ def visit_announce(
     if ship_call:
         window_start = window_start or eta
         window_end = window_end or etd
+    ship_agent = _ship_agent(actor, ship_call, ship_agent)
     if window_start is None or window_end is None:
         raise ValidationFailed(
             _("Give the visit's window, or the ship call with its ETA and ETD."),
@@ -278,6 +319,7 @@ def visit_announce(
         people.append(person)
 
     visit = Visit.objects.create(announcer=actor.organisation, facility=facility, ship_call=ship_call,
+                                 ship_agent=ship_agent,
                                  window_start=window_start, window_end=window_end, reason=reason, plate=plate,
                                  status=VisitStatus.ANNOUNCED, created_at=now)
     visit.zones.set(zones)
@@ -290,43 +332,48 @@ def visit_announce(
          port_id=facility.port_id, facility_id=facility.pk,
          data={"facility": facility.isps_number, "window_start": window_start.isoformat(),
                "window_end": window_end.isoformat(), "visitors": len(people), "screening": screening,
-               "ship_call": ship_call, "reason": reason})
+               "ship_call": ship_call, "ship_agent": ship_agent.name if ship_agent else "", "reason": reason})
     return visit
+
+
+def _ship_agent(actor: Principal, ship_call: str, agent: Organisation | None) -> Organisation | None:
+    """The agent who approves a ship-call visit: the one named, else the announcer if it is an agent."""
+    if not ship_call:
+        if agent is not None:
+            raise ValidationFailed(_("Name a ship's agent only for a visit to a ship call."), field="ship_agent")
+        return None
+    if agent is None and actor.organisation.kind == OrganisationKind.SHIPPING_LINE:
+        agent = actor.organisation
+    if agent is None:
+        raise ValidationFailed(_("Name the ship's agent of the call: the agent approves visits to its ship."),
+                               field="ship_agent")
+    if agent.kind != OrganisationKind.SHIPPING_LINE or not agent.is_active:
+        raise ValidationFailed(_("%(organisation)s is not an active shipping line or agent.")
+                               % {"organisation": agent.name}, field="ship_agent")
+    return agent
 
 
 # --- deciding ------------------------------------------------------------------------
 
 
 def _locked_visit(visit: Visit) -> Visit:
-    return Visit.objects.select_for_update().select_related("facility__port", "facility__operator").get(pk=visit.pk)
+    return (Visit.objects.select_for_update()
+            .select_related("facility__port", "facility__operator", "ship_agent").get(pk=visit.pk))
 
 
-def _require_announced(visit: Visit, what: str) -> None:
-    if visit.status != VisitStatus.ANNOUNCED:
-        raise Conflict(_("This visit is %(status)s already: only an announced visit can be %(what)s.")
-                       % {"status": visit.get_status_display().lower(), "what": what})
+def _require_pending(visit: Visit, message: str) -> None:
+    """Refuse with ``message`` (which names the status) unless the visit waits for a decision."""
+    if visit.status not in PENDING_STATUSES:
+        raise Conflict(message % {"status": visit.get_status_display()})
 
 
-@transaction.atomic
-def visit_approve(*, actor: Principal, visit: Visit, confirm_unavailable: bool = False) -> Visit:
-    """The facility's approver lets the visit go ahead.
-
-    Every visitor is screened again now: a hit blocks the approval; an unavailable check
-    needs the approver's explicit confirmation (a human decision, never automatic). Each
-    visitor gets a QR credential valid only in the visit's window, activated at the
-    facility; the gate reads the visit's zones to know where it is valid.
-    """
-    _require_approver(actor, visit.facility, _("approve this visit"))
-    visit = _locked_visit(visit)
-    facility = visit.facility
-    _require_announced(visit, _("approved"))
-    now = clock.now()
-    if visit.window_end <= now:
-        raise Conflict(_("The visit's window has ended: it can no longer be approved."))
+def _rescreen(visit: Visit, *, confirm_unavailable: bool, now: datetime) -> tuple[list[Visitor], list[Visitor]]:
+    """Screen every visitor again now: a hit blocks any approval; an unavailable check needs
+    the approver's explicit confirmation (a human decision, never automatic)."""
     visitors = list(visit.visitors.select_related("person").order_by("pk"))
     unavailable = []
     for visitor in visitors:
-        result = _screen(person=visitor.person, port=facility.port, at=max(now, visit.window_start))
+        result = _screen(person=visitor.person, port=visit.facility.port, at=max(now, visit.window_start))
         if result == ScreeningResult.HIT:
             raise Conflict(_("%(person)s is banned from the port: the visit cannot be approved.")
                            % {"person": visitor.person})
@@ -342,6 +389,41 @@ def visit_approve(*, actor: Principal, visit: Visit, confirm_unavailable: bool =
             % {"people": ", ".join(str(v.person) for v in unavailable)},
             field="confirm_unavailable",
         )
+    return visitors, unavailable
+
+
+@transaction.atomic
+def visit_approve(*, actor: Principal, visit: Visit, confirm_unavailable: bool = False) -> Visit:
+    """The approver of the visit's current step lets it go ahead.
+
+    A visit to a facility needs its approver (the operator's security officer). A visit
+    to a ship call needs the ship's agent, then the terminal too when the facility's
+    visit policy says so. Every visitor is screened again at each step. On the last
+    approval each visitor gets a QR credential valid only in the visit's window,
+    activated at the facility; the gate reads the visit's zones to know where it is valid.
+    """
+    visit = _locked_visit(visit)
+    step = _require_approver(actor, visit, _("approve this visit"))
+    facility = visit.facility
+    _require_pending(visit, _("Only a visit waiting for a decision can be approved. This visit's status is: "
+                               "%(status)s."))
+    now = clock.now()
+    if visit.window_end <= now:
+        raise Conflict(_("The visit's window has ended: it can no longer be approved."))
+    visitors, unavailable = _rescreen(visit, confirm_unavailable=confirm_unavailable, now=now)
+    if step == "agent":
+        visit.agent_approved_at = now
+        visit.agent_approved_by = actor.label[:160]
+        if terminal_approves_ship_calls(facility):
+            visit.status = VisitStatus.AGENT_APPROVED
+            visit.save(update_fields=["status", "agent_approved_at", "agent_approved_by"])
+            emit(actor=actor, code="access.visit.agent_approved", subject=visit,
+                 organisation_id=facility.operator_id, port_id=facility.port_id, facility_id=facility.pk,
+                 data={"facility": facility.isps_number, "ship_call": visit.ship_call,
+                       "agent": visit.ship_agent.name,
+                       "unavailable_confirmed": [v.person_id for v in unavailable]})
+            return visit
+        visit.save(update_fields=["agent_approved_at", "agent_approved_by"])
     numbers = []
     for visitor in visitors:
         number = visitor_credential_number()
@@ -372,15 +454,20 @@ def visit_approve(*, actor: Principal, visit: Visit, confirm_unavailable: bool =
 
 @transaction.atomic
 def visit_reject(*, actor: Principal, visit: Visit, reason: str) -> Visit:
-    """The facility's approver refuses the visit, saying why."""
-    _require_approver(actor, visit.facility, _("reject this visit"))
+    """The approver of the visit's current step, or the terminal at any step, refuses the
+    visit, saying why."""
     visit = _locked_visit(visit)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Say why the visit is rejected: the announcer reads the reason."), field="reason")
     if len(reason) > 300:
         raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
-    _require_announced(visit, _("rejected"))
+    is_terminal = (actor.has_perm("access.approve_visits") and actor.organisation_id is not None
+                   and actor.organisation_id == visit.facility.operator_id)
+    if not is_terminal:
+        _require_approver(actor, visit, _("reject this visit"))
+    _require_pending(visit, _("Only a visit waiting for a decision can be rejected. This visit's status is: "
+                               "%(status)s."))
     visit.status = VisitStatus.REJECTED
     visit.rejection_reason = reason
     visit.decided_at = clock.now()
@@ -393,15 +480,35 @@ def visit_reject(*, actor: Principal, visit: Visit, reason: str) -> Visit:
 
 
 @transaction.atomic
+def visit_policy_set(*, actor: Principal, facility: Facility, terminal_approves_ship_calls: bool) -> VisitPolicy:
+    """The terminal chooses whether it approves ship-call visits on top of the agent."""
+    _require_operator(actor, facility, _("change how visits are approved"))
+    if not isinstance(terminal_approves_ship_calls, bool):
+        raise ValidationFailed(_("Say yes or no."), field="terminal_approves_ship_calls")
+    policy, _created = VisitPolicy.objects.select_for_update().get_or_create(
+        facility=facility, defaults={"changed_at": clock.now(), "changed_by": actor.label[:160]})
+    if not _created and policy.terminal_approves_ship_calls == terminal_approves_ship_calls:
+        return policy
+    policy.terminal_approves_ship_calls = terminal_approves_ship_calls
+    policy.changed_at = clock.now()
+    policy.changed_by = actor.label[:160]
+    policy.save()
+    emit(actor=actor, code="access.visit_policy.changed", subject=policy, organisation_id=facility.operator_id,
+         port_id=facility.port_id, facility_id=facility.pk,
+         data={"facility": facility.isps_number, "terminal_approves_ship_calls": terminal_approves_ship_calls})
+    return policy
+
+
+@transaction.atomic
 def visit_cancel(*, actor: Principal, visit: Visit) -> Visit:
     """The announcer calls the visit off; credentials it got expire at once."""
     require(actor, "access.announce_visits", visit)
     if actor.organisation_id != visit.announcer_id and not actor.unrestricted:
         raise PermissionRefused(_("Only the organisation that announced the visit can cancel it."))
     visit = _locked_visit(visit)
-    if visit.status not in (VisitStatus.ANNOUNCED, VisitStatus.APPROVED):
-        raise Conflict(_("This visit is %(status)s already: it cannot be cancelled.")
-                       % {"status": visit.get_status_display().lower()})
+    if visit.status not in OPEN_STATUSES:
+        raise Conflict(_("Only an announced or approved visit can be cancelled. This visit's status is: "
+                         "%(status)s.") % {"status": visit.get_status_display()})
     now = clock.now()
     if visit.window_end <= now:
         raise Conflict(_("The visit's window has ended: there is nothing left to cancel."))

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from havenwatch.access.choices import ScreeningResult, VisitStatus
@@ -17,12 +18,22 @@ from havenwatch.access.forms_visits import (
     VisitApproveForm,
     VisitFilterForm,
     VisitorFormSet,
+    VisitPolicyForm,
     VisitRejectForm,
 )
-from havenwatch.access.models import Credential, Zone
+from havenwatch.access.models import Credential, VisitPolicy, Zone
 from havenwatch.access.selectors_places import visit_list as select_visits
 from havenwatch.access.selectors_places import visits_to_approve
-from havenwatch.access.services.visits import visit_announce, visit_approve, visit_cancel, visit_reject
+from havenwatch.access.services.visits import (
+    OPEN_STATUSES,
+    PENDING_STATUSES,
+    approval_step,
+    visit_announce,
+    visit_approve,
+    visit_cancel,
+    visit_policy_set,
+    visit_reject,
+)
 from havenwatch.core import clock
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.forms import add_service_error
@@ -60,7 +71,55 @@ def visit_list(request):
         "page_obj": paginate(request, _with_screening(qs).order_by("-window_start", "pk")),
         "to_approve": to_approve,
         "can_announce": principal.has_perm("access.announce_visits"),
+        "policies": _policy_forms(principal),
     })
+
+
+def _operated_facilities(principal):
+    if not principal.has_perm("access.approve_visits") or principal.organisation_id is None:
+        return Facility.objects.none()
+    return Facility.objects.filter(operator_id=principal.organisation_id, is_active=True).order_by("name")
+
+
+def _policy_forms(principal, bound=None):
+    """One small form per facility the principal approves visits for: does the terminal
+    approve ship-call visits after the agent?"""
+    facilities = _operated_facilities(principal)
+    current = dict(VisitPolicy.objects.filter(facility__in=facilities)
+                   .values_list("facility_id", "terminal_approves_ship_calls"))
+    forms = []
+    for facility in facilities:
+        if bound is not None and bound.data.get("facility") == str(facility.pk):
+            form = bound
+        else:
+            form = VisitPolicyForm(facilities=facilities, auto_id=f"id_policy_{facility.pk}_%s", initial={
+                "facility": facility.pk, "terminal_approves_ship_calls": current.get(facility.pk, False)})
+        forms.append({"facility": facility, "form": form, "on": current.get(facility.pk, False)})
+    return forms
+
+
+@require_POST
+@page("access.approve_visits")
+def visit_policy_view(request):
+    principal = request.principal
+    form = VisitPolicyForm(request.POST, facilities=_operated_facilities(principal))
+    if form.is_valid():
+        facility = form.cleaned_data["facility"]
+        on = form.cleaned_data["terminal_approves_ship_calls"]
+        try:
+            visit_policy_set(actor=principal, facility=facility, terminal_approves_ship_calls=on)
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            if on:
+                messages.success(request, _("%(facility)s now approves ship-call visits after the ship's agent.")
+                                 % {"facility": facility.name})
+            else:
+                messages.success(request, _("At %(facility)s the ship's agent's approval is enough for ship-call "
+                                            "visits.") % {"facility": facility.name})
+            return redirect("access:visits")
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("access:visits")
 
 
 def announceable_facilities(principal):
@@ -105,12 +164,15 @@ def visit_announce_view(request):
                 actor=principal, facility=facility, zones=list(data["zones"]), reason=data["reason"],
                 visitors=visitors, window_start=data["window_start"], window_end=data["window_end"],
                 ship_call=data["ship_call"], eta=data["eta"], etd=data["etd"], plate=data["plate"],
+                ship_agent=data["ship_agent"],
             )
         except ServiceError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("The visit is announced: %(count)s visitor(s) screened.")
-                             % {"count": visit.visitors.count()})
+            count = visit.visitors.count()
+            messages.success(request, ngettext("The visit is announced: %(count)s visitor screened.",
+                                               "The visit is announced: %(count)s visitors screened.", count)
+                             % {"count": count})
             return redirect("access:visit_detail", visit_id=visit.pk)
     return _announce_page(request, form, formset, facility, status=400)
 
@@ -133,29 +195,33 @@ def _detail(request, visit, *, approve_form=None, reject_form=None, cancel_error
                 "qr": mark_safe(segno.make(credential.number).svg_inline(scale=4)),  # noqa: S308 (our own SVG)
             }
     rows = [{"visitor": v, "credential": credentials.get(v.person_id)} for v in visitors]
-    is_open = visit.status == VisitStatus.ANNOUNCED and visit.window_end > clock.now()
-    is_approver = (principal.has_perm("access.approve_visits") and principal.organisation_id is not None
-                   and visit.facility.operator_id == principal.organisation_id)
+    is_open = visit.status in PENDING_STATUSES and visit.window_end > clock.now()
+    step = approval_step(visit) if is_open else None
+    may_approve = principal.has_perm("access.approve_visits") and principal.organisation_id is not None
+    is_terminal = may_approve and visit.facility.operator_id == principal.organisation_id
+    is_agent = may_approve and visit.ship_agent_id == principal.organisation_id
     is_announcer = principal.has_perm("access.announce_visits") and (
         principal.organisation_id == visit.announcer_id or principal.unrestricted)
-    can_decide = is_approver and is_open
+    can_approve = (step == "agent" and is_agent) or (step == "terminal" and is_terminal)
+    # The terminal may refuse a visit to its facility at any step; the agent at its own.
+    can_reject = can_approve or (step is not None and is_terminal)
     return render(request, "access/visits/detail.html", {
         "visit": visit,
         "rows": rows,
         "zones": visit.zones.order_by("code"),
         "time_zone": visit.facility.port.time_zone,
-        "can_decide": can_decide,
+        "step": step,
         "any_unavailable": any(v.screening == ScreeningResult.UNAVAILABLE for v in visitors),
-        "approve_form": approve_form or (VisitApproveForm() if can_decide else None),
-        "reject_form": reject_form or (VisitRejectForm() if can_decide else None),
-        "can_cancel": is_announcer and visit.status in (VisitStatus.ANNOUNCED, VisitStatus.APPROVED)
-        and visit.window_end > clock.now(),
+        "approve_form": approve_form or (VisitApproveForm() if can_approve else None),
+        "reject_form": reject_form or (VisitRejectForm() if can_reject else None),
+        "can_cancel": is_announcer and visit.status in OPEN_STATUSES and visit.window_end > clock.now(),
         "cancel_error": cancel_error,
     }, status=status)
 
 
 def _visible_visit(request, visit_id):
-    qs = select_visits(principal=request.principal).select_related("facility__port", "facility__operator")
+    qs = select_visits(principal=request.principal).select_related("facility__port", "facility__operator",
+                                                                   "ship_agent")
     return visible_or_404(qs, visit_id)
 
 
