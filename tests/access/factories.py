@@ -34,6 +34,7 @@ from havenwatch.access.models import (
     Person,
     PortBan,
     SecurityVerification,
+    TrainingRecord,
     Vehicle,
     Visit,
     Visitor,
@@ -240,6 +241,20 @@ class SecurityVerificationFactory(factory.django.DjangoModelFactory):
     requested_at = factory.LazyFunction(lambda: clock.now() - timedelta(days=30))
     decided_at = factory.LazyFunction(_yesterday)
     valid_until = factory.LazyFunction(_in_a_year)
+
+
+class TrainingRecordFactory(factory.django.DjangoModelFactory):
+    """A course completed a month ago that does not expire."""
+
+    class Meta:
+        model = TrainingRecord
+
+    person = factory.SubFactory(PersonFactory)
+    course = "ISPS security awareness"
+    completed_on = factory.LazyFunction(lambda: (clock.now() - timedelta(days=30)).date())
+    valid_until = None
+    recorded_by = factory.LazyAttribute(lambda o: o.person.employer or OrganisationFactory())
+    recorded_at = factory.LazyFunction(clock.now)
 
 
 class AnnouncerFactory(factory.django.DjangoModelFactory):

@@ -228,6 +228,10 @@ register(
     Entry("POST", "/api/v1/access/record-checks", allowed=frozenset({ADMIN, AM}), ok=201, foreign=404,
           body=lambda w, c, s: {"person_id": w.objects_for(c, s)["person"], "checked_on": "2026-01-05",
                                 "result": "no_entries"}),
+    Entry("POST", "/api/v1/access/training-records", allowed=frozenset({ADMIN, AM, PFSO}), ok=201, foreign=404,
+          body=lambda w, c, s: {"person_id": w.objects_for(c, s)["person"], "course": "ISPS security awareness",
+                                "completed_on": "2026-01-05"}),
+    Entry("GET", "/api/v1/access/training-records?limit=500", allowed=ALL_ROLES),
     # visits
     Entry("GET", "/api/v1/access/visits?limit=500", allowed=ALL_ROLES, leak=ids_of("visit")),
     Entry("GET", "/api/v1/access/visits/to-approve?limit=500", allowed=ALL_ROLES, leak=ids_of("visit")),

@@ -145,6 +145,7 @@ def authorisation_grant(request, payload: AuthorisationIn):
         valid_from=as_utc(payload.valid_from, "valid_from"), valid_until=as_utc(payload.valid_until, "valid_until"),
         purpose=payload.purpose, schedule=payload.schedule, escort_required=payload.escort_required,
         vehicle_only=payload.vehicle_only, requires_verification=payload.requires_verification,
+        required_training=payload.required_training,
     ))
 
 

@@ -6,7 +6,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from havenwatch.access import selectors_people
-from havenwatch.access.models import SecurityVerification
+from havenwatch.access.models import SecurityVerification, TrainingRecord
 from havenwatch.access.schemas_api import (
     BanIn,
     BanOut,
@@ -15,6 +15,8 @@ from havenwatch.access.schemas_api import (
     ReasonIn,
     RecordCheckIn,
     RecordCheckOut,
+    TrainingIn,
+    TrainingOut,
     VerificationDecisionIn,
     VerificationIn,
     VerificationOut,
@@ -147,3 +149,21 @@ def record_check_record(request, payload: RecordCheckIn):
     person = _person(actor, payload.person_id)
     return Status(201, screening_services.record_check_record(actor=actor, person=person,
                                                               checked_on=payload.checked_on, result=payload.result))
+
+
+@router.post("/training-records", response={201: TrainingOut}, summary="Record a course an employee completed")
+def training_record(request, payload: TrainingIn):
+    actor = principal_of(request)
+    need(actor, "access.record_training")
+    person = _person(actor, payload.person_id)
+    return Status(201, screening_services.training_record(actor=actor, person=person, course=payload.course,
+                                                          completed_on=payload.completed_on,
+                                                          valid_until=payload.valid_until))
+
+
+@router.get("/training-records", response=list[TrainingOut], summary="Courses your organisation recorded")
+@paginate(Page)
+def training_list(request, person_id: int | None = None):
+    qs = TrainingRecord.objects.restrict(principal_of(request), "access.view_person").order_by("person_id", "course",
+                                                                                                "-completed_on", "pk")
+    return qs.filter(person_id=person_id) if person_id is not None else qs

@@ -97,6 +97,7 @@ class Reason(models.TextChoices):
     OUTSIDE_VISIT_WINDOW = "outside_visit_window", _("Outside the visit's time window")
     ESCORT_REQUIRED = "escort_required", _("Escort required")
     VERIFICATION_REQUIRED = "verification_required", _("Positive security verification required")
+    TRAINING_REQUIRED = "training_required", _("Required training missing or expired")
     BIOMETRIC_REQUIRED = "biometric_required", _("Biometric match required")
     BIOMETRIC_FAILED = "biometric_failed", _("Biometric match failed")
     PLATE_REQUIRED = "plate_required", _("Number plate required at this gate")

@@ -47,7 +47,7 @@ from havenwatch.access.models import (
     Zone,
     ZoneLevelRule,
 )
-from havenwatch.access.services.screening import bans_in_force, valid_verifications
+from havenwatch.access.services.screening import bans_in_force, valid_trainings, valid_verifications
 from havenwatch.core import clock
 from havenwatch.core.errors import ServiceError
 
@@ -253,6 +253,8 @@ def decide(
             purpose = authorisation.purpose if authorisation is not None else None
             if authorisation is not None:
                 escort = escort or authorisation.escort_required
+                if authorisation.required_training and not authorisation.trained:
+                    reasons.append(Reason.TRAINING_REQUIRED)
                 verification = verification or authorisation.requires_verification
                 if authorisation.vehicle_only and plate_value is None and not point.requires_plate:
                     reasons.append(Reason.PLATE_REQUIRED)
@@ -302,7 +304,11 @@ def _authorisation(person: Person, zone: Zone, at: datetime, tz: str):
         holder |= Q(organisation_id=person.employer_id)
     candidates = list(
         Authorisation.objects.filter(holder, zone=zone, revoked_at__isnull=True, valid_from__lte=at,
-                                     valid_until__gt=at).order_by("pk")
+                                     valid_until__gt=at)
+        # In the same query: does the person hold the course the right requires, still valid?
+        .annotate(trained=Exists(valid_trainings(person=person, at=at, tz=tz)
+                                 .filter(course__iexact=OuterRef("required_training"))))
+        .order_by("pk")
     )
     if not candidates:
         return None, Reason.NO_AUTHORISATION
@@ -310,7 +316,8 @@ def _authorisation(person: Person, zone: Zone, at: datetime, tz: str):
     if not fitting:
         return candidates[0], Reason.OUTSIDE_SCHEDULE
     # A person's own right before their employer's, and one without escort first.
-    fitting.sort(key=lambda a: (a.person_id is None, a.escort_required, a.requires_verification, a.pk))
+    fitting.sort(key=lambda a: (a.person_id is None, a.escort_required, a.requires_verification,
+                                bool(a.required_training) and not a.trained, a.pk))
     return fitting[0], None
 
 

@@ -33,6 +33,7 @@ register("access.request_verifications", _("Request security verifications"), ro
 register("access.decide_verifications", _("Decide security verifications (authorities)"),
          roles=[R.AUTHORITY_INVESTIGATOR], token_grantable=False)
 register("access.record_checks", _("Record criminal-record extract checks"), roles=[R.COMPANY_ACCESS_MANAGER])
+register("access.record_training", _("Record the courses people completed"), roles=MANAGERS)
 register("access.announce_visits", _("Announce visitors"),
          roles=[*MANAGERS, R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER])
 register("access.view_visit", _("See visits"),

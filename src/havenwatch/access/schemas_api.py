@@ -197,6 +197,7 @@ class AuthorisationIn(Schema):
     escort_required: bool = False
     vehicle_only: bool = False
     requires_verification: bool = False
+    required_training: str = Field("", max_length=80, description="A course the holder must hold, still valid.")
 
 
 class AuthorisationOut(Schema):
@@ -212,6 +213,7 @@ class AuthorisationOut(Schema):
     escort_required: bool
     vehicle_only: bool
     requires_verification: bool
+    required_training: str
     granted_by_id: int
     granted_at: datetime
     revoked_at: datetime | None = None
@@ -305,6 +307,23 @@ class RecordCheckOut(Schema):
     checked_on: date
     result: str
     checked_by_id: int
+
+
+class TrainingIn(Schema):
+    person_id: int = ID
+    course: str = Field(..., max_length=200)
+    completed_on: date
+    valid_until: date | None = None
+
+
+class TrainingOut(Schema):
+    id: int
+    person_id: int
+    course: str
+    completed_on: date
+    valid_until: date | None = None
+    recorded_by_id: int
+    recorded_at: datetime
 
 
 # --- visits -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from havenwatch.access.models.people import (
 )
 from havenwatch.access.models.places import AccessPoint, Zone, ZoneLevelRule
 from havenwatch.access.models.rights import Authorisation
-from havenwatch.access.models.screening import PortBan, RecordCheck, SecurityVerification
+from havenwatch.access.models.screening import PortBan, RecordCheck, SecurityVerification, TrainingRecord
 from havenwatch.access.models.vehicles import Vehicle
 from havenwatch.access.models.visits import Announcer, Visit, Visitor, VisitPolicy
 
@@ -30,6 +30,7 @@ __all__ = [
     "SecurityVerification",
     "Vehicle",
     "Visit",
+    "TrainingRecord",
     "Visitor",
     "VisitPolicy",
     "Zone",

@@ -26,6 +26,8 @@ class Authorisation(models.Model):
     escort_required = models.BooleanField(_("escort required"), default=False)
     vehicle_only = models.BooleanField(_("with a registered vehicle only"), default=False)
     requires_verification = models.BooleanField(_("positive security verification required"), default=False)
+    required_training = models.CharField(_("training required"), max_length=80, blank=True,
+                                         help_text=_("A course the holder must have completed, still valid."))
     granted_by = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("granted by"))
     granted_at = models.DateTimeField(_("granted"))

@@ -86,3 +86,29 @@ class RecordCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.result} ({self.checked_on})"
+
+
+class TrainingRecord(models.Model):
+    """A course a person completed (ISPS security awareness, dangerous goods...), valid until
+    a date or for good. An authorisation can require a course; the gate checks it."""
+
+    person = models.ForeignKey("access.Person", on_delete=models.PROTECT, related_name="trainings",
+                               verbose_name=_("person"))
+    course = models.CharField(_("course"), max_length=80)
+    completed_on = models.DateField(_("completed on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    recorded_by = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    objects = RestrictedQuerySet.as_manager()
+    tenancy = Tenancy(org="recorded_by")
+
+    class Meta:
+        ordering = ["person", "course", "-completed_on"]
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+        indexes = [models.Index(fields=["person", "course"], name="access_training_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.course} ({self.completed_on})"

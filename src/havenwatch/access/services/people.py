@@ -162,11 +162,15 @@ def person_register(
     return person
 
 
+@transaction.atomic
 def person_national_number(*, actor: Principal, person: Person) -> str:
-    """Read a person's national number back (the employer's managers only)."""
+    """Read a person's national number back (the employer's managers only). Every read is
+    in the audit chain: who looked at whose number, and when (not the number)."""
     require(actor, "access.manage_people", person)
     if not person.national_number_sealed:
         return ""
+    emit(actor=actor, code="access.person.national_number_read", subject=person,
+         organisation_id=person.employer_id, publish=False, data={})
     return crypto.unseal(person.national_number_sealed)
 
 

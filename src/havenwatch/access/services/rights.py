@@ -55,8 +55,12 @@ def authorisation_grant(
     escort_required: bool = False,
     vehicle_only: bool = False,
     requires_verification: bool = False,
+    required_training: str = "",
 ) -> Authorisation:
     """Let one person, or every employee of one organisation, into a zone for a window.
+
+    ``required_training`` names a course the holder must have completed (and still hold):
+    the gate refuses without it.
 
     Two live authorisations of the same holder for the same zone never overlap in time:
     which one's schedule and conditions would apply would be a guess.
@@ -72,6 +76,10 @@ def authorisation_grant(
         raise ValidationFailed(_("Say what the authorisation is for (its purpose)."), field="purpose")
     if len(purpose) > 60:
         raise ValidationFailed(_("The purpose is too long: at most 60 characters."), field="purpose")
+    required_training = " ".join((required_training or "").split())
+    if len(required_training) > 80:
+        raise ValidationFailed(_("The course name is at most %(n)s characters.") % {"n": 80},
+                               field="required_training")
     try:
         schedule = schedules.validate(schedule or {})
     except schedules.ScheduleError as exc:
@@ -96,7 +104,8 @@ def authorisation_grant(
     authorisation = Authorisation.objects.create(
         zone=zone, valid_from=valid_from, valid_until=valid_until, schedule=schedule, purpose=purpose,
         escort_required=bool(escort_required), vehicle_only=bool(vehicle_only),
-        requires_verification=bool(requires_verification), granted_by=facility.operator,
+        requires_verification=bool(requires_verification), required_training=required_training,
+        granted_by=facility.operator,
         granted_at=clock.now(), **holder,
     )
     emit(actor=actor, code="access.authorisation.granted", subject=authorisation,
@@ -105,7 +114,8 @@ def authorisation_grant(
                "valid_until": valid_until.isoformat(), "schedule": schedule, "purpose": purpose,
                "conditions": {"escort_required": authorisation.escort_required,
                               "vehicle_only": authorisation.vehicle_only,
-                              "requires_verification": authorisation.requires_verification}})
+                              "requires_verification": authorisation.requires_verification,
+                              **({"required_training": required_training} if required_training else {})}})
     return authorisation
 
 

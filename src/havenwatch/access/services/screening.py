@@ -26,6 +26,7 @@ from havenwatch.access.models import (
     PortBan,
     RecordCheck,
     SecurityVerification,
+    TrainingRecord,
     Visit,
     Visitor,
 )
@@ -326,3 +327,47 @@ def record_check_record(*, actor: Principal, person: Person, checked_on: date, r
     emit(actor=actor, code="access.record_check.recorded", subject=check, organisation_id=check.checked_by_id,
          data={"checked_on": checked_on.isoformat(), "result": result})
     return check
+
+
+# --- training ------------------------------------------------------------------------
+
+MAX_COURSE = 80
+
+
+def valid_trainings(*, person, at: datetime, tz: str = "UTC"):
+    """The person's training records valid on ``at``'s date in ``tz``: the one rule, used by the
+    gate engine as a subquery (``person`` may be an ``OuterRef``)."""
+    from zoneinfo import ZoneInfo
+
+    today = at.astimezone(ZoneInfo(tz)).date()
+    return TrainingRecord.objects.filter(person=person, completed_on__lte=today).filter(
+        models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=today))
+
+
+def training_record(
+    *, actor: Principal, person: Person, course: str, completed_on: date, valid_until: date | None = None,
+) -> TrainingRecord:
+    """The employer (its access manager or security officer) records a course an employee completed."""
+    require(actor, "access.record_training")
+    if not actor.unrestricted and person.employer_id != actor.organisation_id:
+        raise PermissionRefused(_("You can record the training of your own employees only."), field="person")
+    course = " ".join((course or "").split())
+    if not course:
+        raise ValidationFailed(_("Name the course."), field="course")
+    if len(course) > MAX_COURSE:
+        raise ValidationFailed(_("The course name is at most %(n)s characters.") % {"n": MAX_COURSE}, field="course")
+    if not isinstance(completed_on, date) or isinstance(completed_on, datetime):
+        raise ValidationFailed(_("Give the date the course was completed."), field="completed_on")
+    if completed_on > clock.now().date():
+        raise ValidationFailed(_("A course cannot be completed in the future."), field="completed_on")
+    if valid_until is not None and (not isinstance(valid_until, date) or isinstance(valid_until, datetime)):
+        raise ValidationFailed(_("Give the last valid day as a date."), field="valid_until")
+    if valid_until is not None and valid_until < completed_on:
+        raise ValidationFailed(_("The training cannot end before it was completed."), field="valid_until")
+    record = TrainingRecord.objects.create(person=person, course=course, completed_on=completed_on,
+                                           valid_until=valid_until, recorded_by_id=person.employer_id,
+                                           recorded_at=clock.now())
+    emit(actor=actor, code="access.training.recorded", subject=record, organisation_id=record.recorded_by_id,
+         data={"course": course, "completed_on": completed_on.isoformat(),
+               "valid_until": valid_until.isoformat() if valid_until else None})
+    return record

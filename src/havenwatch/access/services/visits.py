@@ -357,7 +357,9 @@ def _ship_agent(actor: Principal, ship_call: str, agent: Organisation | None) ->
 
 
 def _locked_visit(visit: Visit) -> Visit:
-    return (Visit.objects.select_for_update()
+    # of=("self",): only the visit row is locked; PostgreSQL refuses FOR UPDATE on the
+    # nullable side of the outer join to the ship's agent.
+    return (Visit.objects.select_for_update(of=("self",))
             .select_related("facility__port", "facility__operator", "ship_agent").get(pk=visit.pk))
 
 
