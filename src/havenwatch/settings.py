@@ -80,6 +80,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 10,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with the writers of one process queued on a lock instead of
+    # SQLite's sleeping busy handler (see havenwatch/core/sqlite_backend/base.py).
+    DATABASES["default"]["ENGINE"] = "havenwatch.core.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the single writer; IMMEDIATE takes the write
         # lock at BEGIN, so two writers queue instead of failing half-way.

@@ -76,16 +76,30 @@ def system_principal(label: str = "system") -> Principal:
 
 
 def port_sets(organisation: Organisation) -> tuple[frozenset[int], frozenset[int]]:
+    """The ports an organisation holds a jurisdiction over (granted, or as the port's
+    authority), and the ports it is active in (those, and where it runs a facility).
+
+    One query (a UNION of the three sources): this runs on every authenticated request, and
+    nothing is cached, so a jurisdiction that ends is gone from the very next request.
+    """
+    from django.db.models import CharField, Value
+
     from havenwatch.core.models import Facility, Jurisdiction, Port
 
     # .order_by(): these are sets, and the models' default orderings would join Organisation
-    # and Port into every query just to sort (this runs on every token-authenticated request).
-    jurisdiction = set(
-        Jurisdiction.objects.filter(organisation=organisation).order_by().values_list("port_id", flat=True)
+    # and Port into every query just to sort.
+    def tagged(qs, field: str, tag: str):
+        return qs.order_by().values_list(field, Value(tag, output_field=CharField()))
+
+    rows = tagged(Jurisdiction.objects.filter(organisation=organisation), "port_id", "j").union(
+        tagged(Port.objects.filter(authority=organisation), "pk", "j"),
+        tagged(Facility.objects.filter(operator=organisation), "port_id", "a"),
+        all=True,
     )
-    jurisdiction |= set(Port.objects.filter(authority=organisation).order_by().values_list("pk", flat=True))
-    active = set(jurisdiction)
-    active |= set(Facility.objects.filter(operator=organisation).order_by().values_list("port_id", flat=True))
+    jurisdiction, active = set(), set()
+    for port_id, tag in rows:
+        (jurisdiction if tag == "j" else active).add(port_id)
+    active |= jurisdiction
     return frozenset(jurisdiction), frozenset(active)
 
 

@@ -13,11 +13,19 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="Same seed, same port.")
 
     def handle(self, *args, scale="small", seed=1, **options):
+        interactive = self.stdout.isatty()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      disable=not self.stdout.isatty()) as progress:
+                      disable=not interactive) as progress:
             tasks = {}
+            shown: dict[str, int] = {}
 
             def report(label, done, total):
+                if not interactive:  # a log or a pipe: a plain line at every tenth of a step
+                    tenth = done * 10 // total if total else 10
+                    if shown.get(label) != tenth:
+                        shown[label] = tenth
+                        self.stdout.write(f"{label} {done}/{total}")
+                    return
                 if label not in tasks:
                     tasks[label] = progress.add_task(label, total=total)
                 progress.update(tasks[label], completed=done, total=total)
