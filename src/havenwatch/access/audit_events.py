@@ -34,8 +34,8 @@ register("access.person.national_number_read", _("National number read"), fields
 register("access.training.recorded", _("Training recorded"), fields=("course", "completed_on", "valid_until"))
 register("access.announcer.approved", _("Announcer approved"), fields=("organisation", "facility", "valid_until"))
 register("access.population.imported", _("Synthetic population imported (demo seeder)"),
-         fields=("access_points", "people", "credentials", "enrolments", "authorisations", "current_authorisations",
-                 "state_changes"))
+         fields=("access_points", "people", "employments", "credentials", "enrolments", "authorisations",
+                 "current_authorisations", "state_changes"))
 register("access.visit.announced", _("Visit announced"),
          fields=("facility", "window_start", "window_end", "visitors", "screening", "ship_call", "ship_agent"),
          digest_fields=("reason",))

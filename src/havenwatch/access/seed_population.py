@@ -190,8 +190,8 @@ def populate(ctx, population: Population, *, zones_by_facility: dict[int, dict[s
                     ))
                     current_rights += 1
         ctx.report("access: population (people, badges, rights)", made, population.people)
-    enrolment_writer.flush()
-    authorisation_writer.flush()
+    for writer in (employment_writer, enrolment_writer, authorisation_writer):
+        writer.flush()
 
     # Mobile credentials for some, replaced badges for others.
     mobiles = rng.sample(holders, min(population.mobile_credentials, len(holders)))
@@ -246,7 +246,8 @@ def populate(ctx, population: Population, *, zones_by_facility: dict[int, dict[s
     authorisation_writer.flush()
     ctx.report("access: population (past rights)", missing, missing)
 
-    counts.update(people=people_writer.written, credentials=credential_writer.written,
+    counts.update(people=people_writer.written, employments=employment_writer.written,
+                  credentials=credential_writer.written,
                   enrolments=enrolment_writer.written, authorisations=authorisation_writer.written,
                   current_authorisations=current_rights, state_changes=change_writer.written)
     emit(actor=ctx.actor, code="access.population.imported", publish=False, data=counts)
