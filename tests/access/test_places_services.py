@@ -96,6 +96,16 @@ def test_malformed_zone_outline_is_refused(world, frozen):
                     geometry={"type": "Polygon", "coordinates": [[[200, 51], [4, 51], [4, 52]]]})
 
 
+@pytest.mark.parametrize("shape", [
+    {"type": "Point", "coordinates": [4.3, 51.2]},
+    {"type": "LineString", "coordinates": [[4.3, 51.2], [4.4, 51.3]]},
+    {"type": "Feature", "geometry": {"type": "Point", "coordinates": [4.3, 51.2]}},
+])
+def test_zone_outline_that_is_not_an_area_is_refused(world, frozen, shape):
+    with unchanged(), pytest.raises(ValidationFailed, match="A zone's outline is an area"):
+        zone_create(actor=world.pfso(), facility=world.facility, code="QUAY", name="Quay", geometry=shape)
+
+
 @pytest.mark.parametrize(("rules", "message"), [
     ({3: {"mode": "listed_only"}}, "At security level 3 only listed purposes enter: list at least one."),
     ({4: {"mode": "closed"}}, "4 is not a security level: use 1, 2 or 3."),

@@ -43,8 +43,9 @@ def test_compiled_catalogue_matches_its_source(path):
     """A .po edited without `make messages` would ship stale .mo files."""
     compiled = polib.mofile(str(path.with_suffix(".mo")))
     source = polib.pofile(str(path))
-    assert {e.msgid: e.msgstr for e in compiled if not e.msgid_plural} == {
-        e.msgid: e.msgstr for e in source.translated_entries() if not e.msgid_plural
+    # Keyed by context and text: one text may be translated differently in two contexts.
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in compiled if not e.msgid_plural} == {
+        (e.msgctxt, e.msgid): e.msgstr for e in source.translated_entries() if not e.msgid_plural
     }, f"{path.with_suffix('.mo')} is out of date: run `make messages ARGS=--compile-only`"
 
 

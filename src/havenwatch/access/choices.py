@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ProofingLevel(models.TextChoices):
@@ -18,10 +19,11 @@ class CredentialKind(models.TextChoices):
 
 
 class CredentialState(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    # Contexts: in French a badge is masculine, a verification or an activation feminine.
+    ACTIVE = "active", pgettext_lazy("credential state", "Active")
     INACTIVE = "inactive", _("Inactive (temporarily missing)")
     BLOCKED = "blocked", _("Blocked (lost or stolen)")
-    EXPIRED = "expired", _("Expired")
+    EXPIRED = "expired", pgettext_lazy("credential state", "Expired")
 
 
 class AccessPointKind(models.TextChoices):
@@ -49,7 +51,7 @@ class VerificationStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     POSITIVE = "positive", _("Positive")
     NEGATIVE = "negative", _("Negative")
-    EXPIRED = "expired", _("Expired")
+    EXPIRED = "expired", pgettext_lazy("verification status", "Expired")
 
 
 class ScreeningResult(models.TextChoices):

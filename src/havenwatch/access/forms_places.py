@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from havenwatch.access.choices import AccessPointKind, Direction, LevelMode
 from havenwatch.access.forms_visits import PortDateTimeField
@@ -250,7 +251,7 @@ class EnrolmentFilterForm(forms.Form):
     facility = forms.ModelChoiceField(label=_("Facility"), queryset=None, required=False,
                                       empty_label=_("All my facilities"))
     status = forms.ChoiceField(label=_("Activation"), required=False,
-                               choices=[("", _("Active and deactivated")), (ACTIVE, _("Active")),
+                               choices=[("", _("Active and deactivated")), (ACTIVE, pgettext_lazy("activation", "Active")),
                                         (INACTIVE, _("Deactivated"))])
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         help_text=_("A credential number or a name."))

@@ -82,6 +82,17 @@ def _clean_level_rules(level_rules) -> dict[int, dict]:
     return cleaned
 
 
+def _is_area(geometry: dict) -> bool:
+    """Whether every shape in a (validated) GeoJSON object is a polygon."""
+    kind = geometry.get("type")
+    if kind == "FeatureCollection":
+        features = geometry.get("features") or []
+        return bool(features) and all(_is_area(f) for f in features)
+    if kind == "Feature":
+        return isinstance(geometry.get("geometry"), dict) and _is_area(geometry["geometry"])
+    return kind in ("Polygon", "MultiPolygon")
+
+
 @transaction.atomic
 def zone_create(
     *,
@@ -100,6 +111,9 @@ def zone_create(
     code = _text(code, field="code", max_length=40, message=_("Give the zone a code."))
     name = _text(name, field="name", max_length=120, message=_("Give the zone a name."))
     geometry = validation.geojson(geometry, field="geometry")
+    if geometry is not None and not _is_area(geometry):
+        raise ValidationFailed(_("A zone's outline is an area: give a GeoJSON Polygon or MultiPolygon."),
+                               field="geometry")
     rules = _clean_level_rules(level_rules)
     if Zone.objects.filter(facility=facility, code=code).exists():
         raise Conflict(_("%(facility)s has a zone %(code)s already.") % {"facility": facility.name, "code": code},
