@@ -106,7 +106,7 @@ def test_manager_sees_own_staff_with_credentials_and_not_other_companies_people(
     assert response.status_code == 200
     body = text(response)
     assert "Peeters, Anna" in body and reverse("access:person_detail", args=[person.pk]) in body
-    assert "Active: 1" in body and "Blocked (lost or stolen): 1" in body
+    assert "Active: 1" in body and "Blocked (for good): 1" in body
     assert "Fremd" not in body
     assert "Register a person" in body
     # A haulier works in no port of its own: the ban check is left to the person's page.

@@ -70,6 +70,26 @@ def test_ban_blocks_every_credential_of_the_person_at_once(world, police):
     assert AuditRecord.objects.filter(code="access.credential.state_changed").count() == 2
 
 
+def test_companies_never_learn_which_investigator_banned_their_employee(world, police):
+    person = PersonFactory(employer=world.company)
+    card = CredentialFactory(person=person, port=world.port, issued_by=world.company)
+    visit = Visit.objects.create(announcer=world.company, facility=world.facility,
+                                 window_start=NOW + timedelta(hours=1), window_end=NOW + timedelta(hours=9),
+                                 reason="delivery", status=VisitStatus.APPROVED, created_at=NOW)
+    Visitor.objects.create(visit=visit, person=person, screening="clear", screened_at=NOW)
+    ban(police, person)
+    change = card.state_changes.get()
+    assert change.changed_by_label == "The port's authorities" and change.reason_label == "Port ban"
+    visit.refresh_from_db()
+    assert visit.decided_by_label == "The port's authorities"
+    # What the company's event stream and webhooks carry: no investigator's name either.
+    for event in OutboxEvent.objects.filter(organisation_id=world.company.pk):
+        assert event.payload.get("actor") in (None, "authority"), event.payload
+        assert police.label not in str(event.payload)
+    # The audit chain, read by auditors, keeps who acted.
+    assert last_audit("access.credential.state_changed").actor_label == police.label
+
+
 def test_ban_issued_after_visit_approval_stops_the_visit(world, police):
     person = PersonFactory(employer=world.company)
     visit = Visit.objects.create(announcer=world.company, facility=world.facility,

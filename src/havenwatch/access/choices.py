@@ -22,8 +22,18 @@ class CredentialState(models.TextChoices):
     # Contexts: in French a badge is masculine, a verification or an activation feminine.
     ACTIVE = "active", pgettext_lazy("credential state", "Active")
     INACTIVE = "inactive", _("Inactive (temporarily missing)")
-    BLOCKED = "blocked", _("Blocked (lost or stolen)")
+    BLOCKED = "blocked", _("Blocked (for good)")
     EXPIRED = "expired", pgettext_lazy("credential state", "Expired")
+
+
+# Reasons the platform itself gives for a state change (stored as these codes, shown translated),
+# and who is named for a change an authority caused: never the investigator (companies read it).
+SYSTEM_STATE_REASONS = {
+    "port ban": _("Port ban"),
+    "employer changed": _("The employer changed"),
+    "visit cancelled": _("The visit was cancelled"),
+}
+AUTHORITY_ACTOR = "authority"
 
 
 class AccessPointKind(models.TextChoices):
@@ -86,7 +96,7 @@ class Reason(models.TextChoices):
     UNKNOWN_CREDENTIAL = "unknown_credential", _("Unknown credential")
     CREDENTIAL_OTHER_PORT = "credential_other_port", _("Credential of another port")
     CREDENTIAL_INACTIVE = "credential_inactive", _("Credential inactive (reported missing)")
-    CREDENTIAL_BLOCKED = "credential_blocked", _("Credential blocked (lost or stolen)")
+    CREDENTIAL_BLOCKED = "credential_blocked", _("Credential blocked")
     CREDENTIAL_EXPIRED = "credential_expired", _("Credential expired")
     NOT_ACTIVATED = "not_activated", _("Credential not activated at this facility")
     PORT_BAN = "port_ban", _("Person is banned from the port")

@@ -119,6 +119,20 @@ class CredentialStateChange(models.Model):
     def __str__(self) -> str:
         return f"{self.credential}: {self.previous_state} → {self.state}"
 
+    @property
+    def reason_label(self) -> str:
+        """The reason as people read it: a platform reason translated, a person's own words as written."""
+        from havenwatch.access.choices import SYSTEM_STATE_REASONS
+
+        label = SYSTEM_STATE_REASONS.get(self.reason)
+        return str(label) if label is not None else self.reason
+
+    @property
+    def changed_by_label(self) -> str:
+        from havenwatch.access.choices import AUTHORITY_ACTOR
+
+        return str(_("The port's authorities")) if self.changed_by == AUTHORITY_ACTOR else self.changed_by
+
 
 class FacilityEnrolment(models.Model):
     """A facility activating a port-wide credential for itself."""

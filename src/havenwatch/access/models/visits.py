@@ -71,6 +71,13 @@ class Visit(models.Model):
     def __str__(self) -> str:
         return f"{self.facility} {self.window_start:%Y-%m-%d}: {self.reason}"
 
+    @property
+    def decided_by_label(self) -> str:
+        """Who decided, as the announcer reads it: a ban's stop names the authorities, not a person."""
+        from havenwatch.access.choices import AUTHORITY_ACTOR
+
+        return str(_("The port's authorities")) if self.decided_by == AUTHORITY_ACTOR else self.decided_by
+
 
 class VisitPolicy(models.Model):
     """How a facility decides on visits. For a ship call the agent approves; the terminal

@@ -285,15 +285,19 @@ def _check_window(valid_from: datetime, valid_until: datetime) -> None:
                                field="valid_until")
 
 
-def change_state(*, actor: Principal, credential: Credential, state: str, reason: str) -> Credential:
+def change_state(
+    *, actor: Principal, credential: Credential, state: str, reason: str, changed_by: str | None = None,
+) -> Credential:
     """Change a locked credential's state, keep the change and publish it.
 
     The rules on who may do it are the caller's; this one only checks the transition.
-    Blocked credentials are announced to the whole port, at priority 2.
+    Blocked credentials are announced to the issuer and the port's authorities, at
+    priority 2. ``changed_by`` is who the issuer's pages name (default: the actor); a ban
+    names the authorities, never the investigator. The audit chain names the actor.
     """
     previous = credential.state
     if previous == state:
-        raise Conflict(_("Credential %(number)s is %(state)s already.")
+        raise Conflict(_("Credential %(number)s is already in the state “%(state)s”.")
                        % {"number": credential.number, "state": CredentialState(state).label}, field="state")
     if state not in TRANSITIONS.get(previous, set()):
         if previous == CredentialState.BLOCKED:
@@ -301,13 +305,15 @@ def change_state(*, actor: Principal, credential: Credential, state: str, reason
         elif previous == CredentialState.EXPIRED:
             message = _("Credential %(number)s has expired: its issuer can issue a new credential.")
         else:
-            message = _("Credential %(number)s cannot go from %(previous)s to %(state)s.")
-        raise ValidationFailed(message % {"number": credential.number, "previous": previous, "state": state},
-                               field="state")
+            message = _("Credential %(number)s cannot change from “%(previous)s” to “%(state)s”.")
+        labels = dict(CredentialState.choices)
+        raise ValidationFailed(message % {"number": credential.number, "previous": labels.get(previous, previous),
+                                          "state": labels.get(state, state)}, field="state")
     credential.state = state
     credential.save(update_fields=["state"])
     CredentialStateChange.objects.create(
-        credential=credential, previous_state=previous, state=state, reason=reason, changed_by=actor.label[:160],
+        credential=credential, previous_state=previous, state=state, reason=reason,
+        changed_by=(changed_by or actor.label)[:160],
         changed_at=clock.now(),
     )
     blocked = state == CredentialState.BLOCKED
@@ -316,7 +322,7 @@ def change_state(*, actor: Principal, credential: Credential, state: str, reason
         organisation_id=credential.issued_by_id, port_id=credential.port_id,
         data={"number": credential.number, "previous_state": previous, "state": state, "reason": reason},
         # The issuer and the port's authorities; a block is not news for every company of the port.
-        audience=EventAudience.ORGANISATION, priority=2 if blocked else 3,
+        audience=EventAudience.ORGANISATION, priority=2 if blocked else 3, shown_actor=changed_by,
     )
     return credential
 

@@ -13,6 +13,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext as _
 
 from havenwatch.access.choices import (
+    AUTHORITY_ACTOR,
     VISIT_OPEN_STATUSES,
     CredentialState,
     RecordCheckResult,
@@ -121,7 +122,8 @@ def ban_issue(
         .order_by("pk")
     )
     for credential in credentials:
-        change_state(actor=actor, credential=credential, state=CredentialState.BLOCKED, reason=BAN_REASON)
+        change_state(actor=actor, credential=credential, state=CredentialState.BLOCKED, reason=BAN_REASON,
+                     changed_by=AUTHORITY_ACTOR)
 
     # Visits of the person that have not ended: stopped, with every credential they gave.
     visit_filter = models.Q() if ports is None else models.Q(facility__port__in=ports)
@@ -136,19 +138,21 @@ def ban_issue(
     for visit in visits:
         visit.status = VisitStatus.STOPPED
         visit.decided_at = now
-        visit.decided_by = actor.label[:160]
+        visit.decided_by = AUTHORITY_ACTOR  # the announcer reads it: never the investigator
         visit.save(update_fields=["status", "decided_at", "decided_by"])
         visit_credentials = Credential.objects.select_for_update().filter(visit=visit, state__in=LIVE_STATES)
         for credential in visit_credentials.order_by("pk"):
-            change_state(actor=actor, credential=credential, state=CredentialState.BLOCKED, reason=BAN_REASON)
+            change_state(actor=actor, credential=credential, state=CredentialState.BLOCKED, reason=BAN_REASON,
+                         changed_by=AUTHORITY_ACTOR)
             credentials.append(credential)
         emit(
             actor=actor, code="access.visit.stopped", subject=visit, organisation_id=visit.announcer_id,
             port_id=visit.facility.port_id, facility_id=visit.facility_id,
             data={"facility": visit.facility.isps_number},
             payload={"visit_id": visit.pk, "facility": visit.facility.isps_number},
-            # The announcer learns its visit stopped (a hit); the port at large does not.
-            audience=EventAudience.ORGANISATION, priority=2,
+            # The announcer learns its visit stopped (a hit); the port at large does not, and
+            # nobody learns which investigator acted.
+            audience=EventAudience.ORGANISATION, priority=2, shown_actor=AUTHORITY_ACTOR,
         )
 
     scope = "all" if ports is None else [port.unlocode for port in ports]

@@ -21,11 +21,14 @@ def emit(
     audience: str = EventAudience.ORGANISATION,
     priority: int = 3,
     publish: bool = True,
+    shown_actor: str | None = None,
 ):
     """Write the audit record and publish the domain event of one act.
 
     ``data`` goes to the audit chain (digest fields hashed); ``payload`` to the event
-    (defaults to the audit data with digest fields removed).
+    (defaults to the audit data with digest fields removed). ``shown_actor`` replaces the
+    actor's label in the event when its audience must not learn who acted (an investigator's
+    ban, told to a company); the audit record always names the actor.
     """
     record = audit.record(
         actor=actor, code=code, subject=subject, organisation_id=organisation_id, port_id=port_id, data=data
@@ -33,7 +36,7 @@ def emit(
     if publish:
         if payload is None:
             payload = {k: v for k, v in record.data.items() if not (isinstance(v, str) and v.startswith("sha256:"))}
-        payload = {**payload, "actor": actor.label, "audit_sequence": record.sequence}
+        payload = {**payload, "actor": shown_actor or actor.label, "audit_sequence": record.sequence}
         events.publish(
             type=code, subject=subject,
             organisation_id=organisation_id if organisation_id is not None else actor.organisation_id,
