@@ -104,3 +104,36 @@ def test_a_writer_that_waits_too_long_gets_a_clear_error(db_file):
     holder.close()
     assert len(errors) == 1 and "database is locked" in str(errors[0])
     assert not writer_lock(str(db_file)).locked()
+
+
+def test_a_closed_connection_is_reused_with_its_transaction_rolled_back(db_file):
+    first = wrapper(db_file, "first")
+    first.ensure_connection()
+    raw = first.connection
+    first._start_transaction_under_autocommit()
+    with first.cursor() as cursor:
+        cursor.execute("INSERT INTO t VALUES (7)")
+    first.close()  # mid-transaction: rolled back, then pooled
+    second = wrapper(db_file, "second")
+    second.ensure_connection()
+    assert second.connection is raw  # warm page cache and prepared statements, no new open
+    with second.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM t")
+        assert cursor.fetchone()[0] == 0
+    second.close()
+
+
+def test_a_connection_to_a_replaced_file_is_not_reused(db_file):
+    first = wrapper(db_file, "first")
+    first.ensure_connection()
+    raw = first.connection
+    first.close()
+    db_file.unlink()
+    _make(db_file.parent)  # the same path, a new database file
+    second = wrapper(db_file, "second")
+    second.ensure_connection()
+    assert second.connection is not raw
+    with second.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM t")
+        assert cursor.fetchone()[0] == 0
+    second.close()
