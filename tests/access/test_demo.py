@@ -82,7 +82,7 @@ def test_gate_traffic_grants_refuses_and_is_deterministic():
     assert len(granted) > len(refused)  # mostly legitimate traffic
     reasons = Counter(reason for e in refused for reason in e[5])
     for expected in ("unknown_credential", "credential_blocked", "port_ban", "anti_passback", "outside_schedule",
-                     "plate_mismatch", "outside_visit_window"):
+                     "plate_mismatch", "outside_visit_window", "training_required"):
         assert reasons[expected] > 0, reasons
     assert Counter(e[2] for e in granted)["out"] > 0  # people leave too
     assert Presence.objects.exists()

@@ -163,6 +163,7 @@ class _Builder:
         self.zones[facility.pk] = zones
 
     def grant(self, zone, purpose: str, *, person=None, organisation=None, schedule=None, **conditions):
+        """An authorisation through the service (``conditions``: escort, vehicle only, verification, training)."""
         return rights_services.authorisation_grant(
             actor=self.actor, zone=zone, valid_from=self.valid_from, valid_until=self.valid_until, purpose=purpose,
             person=person, organisation=organisation, schedule=schedule, **conditions,
@@ -265,6 +266,18 @@ def seed_access(ctx) -> None:
         trainee = b.person(service_company, "Noor", "Aerts")
         b.card(trainee, port, [first_facility])
         b.grant(b.zones[first_facility.pk]["QUAY"], "maintenance training", person=trainee, escort_required=True)
+        # Crane technicians need their crane safety course: one holds it, one let it lapse.
+        manager = _acting(service_company, Role.COMPANY_ACCESS_MANAGER)
+        for first, last, lapsed in (("Wout", "Segers", False), ("Sofie", "Bosmans", True)):
+            technician = b.person(service_company, first, last)
+            b.card(technician, port, [first_facility])
+            today = b.now.date()
+            completed = today - timedelta(days=800 if lapsed else 200)
+            screening_services.training_record(
+                actor=manager, person=technician, course="Crane safety", completed_on=completed,
+                valid_until=completed + timedelta(days=730))
+            b.grant(b.zones[first_facility.pk]["QUAY"], "crane maintenance", person=technician,
+                    required_training="Crane safety")
         if "OFFICE" in b.zones[first_facility.pk]:
             # The night patrol of the featured facility's offices: 22:00–06:00 only.
             patrol = b.person(service_company, "Yannick", "Hermans")
