@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from havenwatch.access import schedules, validation
 from havenwatch.access.choices import (
@@ -156,14 +156,18 @@ def decide(
     direction: str | None = None,
     at: datetime | None = None,
     malformed: bool = False,
+    fresh: bool = False,
 ) -> Decision:
     """Decide one passage at ``access_point``. See the module's docstring.
+
+    ``fresh`` says the caller loaded the access point with ``zone__facility__port`` in
+    this transaction (as ``gate_decide`` does); otherwise it is loaded again here.
 
     ``malformed`` says the request around these values could not be read (the API's
     validation failed): the answer is a refusal with ``MALFORMED_REQUEST``.
     """
     at = at or clock.now()
-    point = load_access_point(access_point)
+    point = access_point if fresh else load_access_point(access_point)
     zone = point.zone
     facility = zone.facility
     port = facility.port
@@ -299,17 +303,17 @@ def _authorisation(person: Person, zone: Zone, at: datetime, tz: str):
 
     One query: the person's own rights and their employer's, valid now and not revoked.
     """
-    holder = Q(person=person)
+    # The person's rights and their employer's as a UNION ALL, not an OR: each half then
+    # uses its (zone, holder) index. With an OR, SQLite (without statistics) scanned every
+    # authorisation of the zone: 2 ms at the port scale, for thousands of rows.
+    live = Authorisation.objects.filter(zone=zone, revoked_at__isnull=True, valid_from__lte=at, valid_until__gt=at)
+    # In the same query: does the person hold the course the right requires, still valid?
+    live = live.annotate(trained=Exists(valid_trainings(person=person, at=at, tz=tz)
+                                        .filter(course__iexact=OuterRef("required_training")))).order_by()
+    rights = live.filter(person=person)
     if person.employer_id is not None:
-        holder |= Q(organisation_id=person.employer_id)
-    candidates = list(
-        Authorisation.objects.filter(holder, zone=zone, revoked_at__isnull=True, valid_from__lte=at,
-                                     valid_until__gt=at)
-        # In the same query: does the person hold the course the right requires, still valid?
-        .annotate(trained=Exists(valid_trainings(person=person, at=at, tz=tz)
-                                 .filter(course__iexact=OuterRef("required_training"))))
-        .order_by("pk")
-    )
+        rights = rights.union(live.filter(organisation_id=person.employer_id), all=True)
+    candidates = sorted(rights, key=lambda a: a.pk)
     if not candidates:
         return None, Reason.NO_AUTHORISATION
     fitting = [a for a in candidates if schedules.allows(a.schedule or {}, at, tz)]

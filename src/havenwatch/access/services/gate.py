@@ -45,8 +45,14 @@ def gate_decide(
     The domain event is priority 2 for a refusal that matters at once (ban, blocked or
     unknown credential), 3 otherwise.
     """
-    require(actor, "access.decide", access_point)
-    decision = decide(access_point=access_point, credential_number=credential_number, plate=plate,
+    require(actor, "access.decide")
+    # The tenancy check and the fresh load with zone, facility and port (whose security
+    # levels the engine reads) in one query.
+    point = (AccessPoint.objects.restrict(actor, "access.decide").select_related("zone__facility__port")
+             .filter(pk=access_point.pk).first())
+    if point is None:
+        require(actor, "access.decide", access_point)  # refuses, with the usual message
+    decision = decide(access_point=point, fresh=True, credential_number=credential_number, plate=plate,
                       biometric_match=biometric_match, direction=direction, malformed=malformed)
     facility = decision.facility
     _check_token_facility(actor, facility.pk)  # before anything is written
