@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Exists, OuterRef
 
@@ -50,6 +50,7 @@ from havenwatch.access.models import (
 from havenwatch.access.services.screening import bans_in_force, valid_trainings, valid_verifications
 from havenwatch.core import clock
 from havenwatch.core.errors import ServiceError
+from havenwatch.core.prepared import PreparedQuery
 
 VISIT_PURPOSE = "visit"
 CREDENTIAL_MAX = 40  # Credential.number
@@ -147,6 +148,31 @@ def load_access_point(access_point: AccessPoint | int) -> AccessPoint:
     return AccessPoint.objects.select_related("zone__facility__port").get(pk=pk)
 
 
+def credential_at_gate(*, number: str, facility_id: int, port_id: int, zone_id: int, at: datetime):
+    """The presented credential with its holder and visit, and what hangs on the holder at
+    this gate now: activated here, banned from this port, verified, inside the zone."""
+    person = OuterRef("person_id")
+    return (
+        Credential.objects.select_related("person", "visit")
+        .annotate(
+            enrolled=Exists(FacilityEnrolment.objects.filter(credential=OuterRef("pk"), facility_id=facility_id,
+                                                             is_active=True)),
+            banned=Exists(bans_in_force(person=person, port_id=port_id, at=at)),
+            verified=Exists(valid_verifications(person=person, at=at)),
+            inside=Exists(Presence.objects.filter(person=person, zone_id=zone_id)),
+        )
+        .filter(number=number)
+        .order_by()[:1]
+    )
+
+
+# Built and compiled once (the rules above stay the source): a decision binds its values.
+CREDENTIAL_AT_GATE = PreparedQuery(
+    credential_at_gate, number="\x00sentinel:number", facility_id=-987_650_001, port_id=-987_650_002,
+    zone_id=-987_650_003, at=datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC),
+)
+
+
 def decide(
     *,
     access_point: AccessPoint,
@@ -205,19 +231,8 @@ def decide(
     # --- the credential and what hangs on its holder (one query) ----------------------
     credential = None
     if number is not None:
-        person = OuterRef("person_id")
-        credential = (
-            Credential.objects.select_related("person", "visit")
-            .annotate(
-                enrolled=Exists(FacilityEnrolment.objects.filter(credential=OuterRef("pk"), facility=facility,
-                                                                 is_active=True)),
-                banned=Exists(bans_in_force(person=person, port_id=port.pk, at=at)),
-                verified=Exists(valid_verifications(person=person, at=at)),
-                inside=Exists(Presence.objects.filter(person=person, zone=zone)),
-            )
-            .filter(number=number)
-            .first()
-        )
+        credential = CREDENTIAL_AT_GATE.first(number=number, facility_id=facility.pk, port_id=port.pk,
+                                              zone_id=zone.pk, at=at)
     if credential is None:
         reasons.append(Reason.UNKNOWN_CREDENTIAL)
     else:
