@@ -207,7 +207,7 @@ def run(ctx: Context) -> list[Result]:
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             _wait_until_up(ctx, server, base_url, f"access-{scale}/{log_name}")
-            measure, warmup, paced_seconds = ctx.pick(8.0, 1.0), ctx.pick(2.0, 0.5), ctx.pick(10.0, 2.0)
+            measure, warmup, paced_seconds = ctx.pick(8.0, 1.0), ctx.pick(2.0, 0.5), ctx.pick(30.0, 2.0)
             ctx.log(f"HTTP: {CLIENTS} clients, {len(bodies)} badges at {sample['facility']}; {measure:g} s per "
                     f"endpoint in slices, then {CLIENTS} gates at {PACED_RATE:g} decisions/s each for "
                     f"{paced_seconds:g} s")

@@ -6,15 +6,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from havenwatch.access.decisions import CREDENTIAL_AT_GATE, credential_at_gate
+from havenwatch.access.decisions import (
+    CREDENTIAL_AT_GATE,
+    RIGHTS_OF_EMPLOYEE,
+    RIGHTS_OF_PERSON,
+    authorisations_at_gate,
+    credential_at_gate,
+)
 from havenwatch.core import clock
 from havenwatch.core.models import Organisation
 from havenwatch.core.prepared import PreparedQuery
 from tests.access.factories import (
+    AuthorisationFactory,
     CredentialFactory,
     FacilityEnrolmentFactory,
     PersonFactory,
     PortBanFactory,
+    TrainingRecordFactory,
     ZoneFactory,
 )
 
@@ -60,3 +68,23 @@ def test_a_sentinel_the_query_does_not_use_is_an_error_and_values_must_match(db)
     used = PreparedQuery(lambda name: Organisation.objects.filter(name=name), name="\x00s:name")
     with pytest.raises(TypeError, match="give exactly"):
         used.first(name="x", extra=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_prepared_rights_query_matches_the_querysets_answer(world):
+    zone = ZoneFactory(facility=world.facility)
+    employee = PersonFactory(employer=world.company)
+    loner = PersonFactory(employer=None)
+    own = AuthorisationFactory(person=employee, zone=zone, required_training="Crane safety")
+    AuthorisationFactory(person=None, organisation=world.company, zone=zone)
+    AuthorisationFactory(person=loner, zone=zone)
+    TrainingRecordFactory(person=employee, course="crane SAFETY")
+    now = clock.now()
+    day = now.date()
+    got = RIGHTS_OF_EMPLOYEE.all(zone_id=zone.pk, person_id=employee.pk, employer_id=world.company.pk, at=now, day=day)
+    expected = list(authorisations_at_gate(zone_id=zone.pk, person_id=employee.pk, employer_id=world.company.pk,
+                                           at=now, day=day))
+    assert sorted((a.pk, a.trained) for a in got) == sorted((a.pk, a.trained) for a in expected)
+    assert len(got) == 2 and {a.pk: a.trained for a in got}[own.pk] is True
+    alone = RIGHTS_OF_PERSON.all(zone_id=zone.pk, person_id=loner.pk, at=now, day=day)
+    assert [a.person_id for a in alone] == [loner.pk]
+    assert RIGHTS_OF_PERSON.all(zone_id=zone.pk, person_id=loner.pk, at=now + timedelta(days=9000), day=day) == []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -50,6 +50,8 @@ def _prep(value, connection):
     """A value as the compiler passes it to the database driver."""
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
     return value
 
 
@@ -76,6 +78,14 @@ class PreparedQuery:
 
     def first(self, using: str = DEFAULT_DB_ALIAS, **values):
         """The first row as a model instance (the queryset's ordering applies), or None."""
+        rows = self._rows(using, values, limit=1)
+        return rows[0] if rows else None
+
+    def all(self, using: str = DEFAULT_DB_ALIAS, **values) -> list:
+        """Every row, as model instances."""
+        return self._rows(using, values)
+
+    def _rows(self, using: str, values: dict, limit: int | None = None) -> list:
         if set(values) != set(self.sentinels):
             raise TypeError(f"give exactly {sorted(self.sentinels)}")
         connection = connections[using]
@@ -84,13 +94,13 @@ class PreparedQuery:
                   for name, constant in compiled.slots]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = cursor.fetchmany(1)
-        if not rows:
-            return None
-        row = next(iter(compiled.compiler.results_iter(results=[rows])))
-        obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start:compiled.end])
-        for populator in compiled.populators:
-            populator.populate(row, obj)
-        for attribute, position in compiled.annotations.items():
-            setattr(obj, attribute, row[position])
-        return obj
+            rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+        objects = []
+        for row in compiled.compiler.results_iter(results=[rows]):
+            obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start:compiled.end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            for attribute, position in compiled.annotations.items():
+                setattr(obj, attribute, row[position])
+            objects.append(obj)
+        return objects

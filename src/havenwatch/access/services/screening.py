@@ -338,14 +338,11 @@ def record_check_record(*, actor: Principal, person: Person, checked_on: date, r
 MAX_COURSE = 80
 
 
-def valid_trainings(*, person, at: datetime, tz: str = "UTC"):
-    """The person's training records valid on ``at``'s date in ``tz``: the one rule, used by the
-    gate engine as a subquery (``person`` may be an ``OuterRef``)."""
-    from zoneinfo import ZoneInfo
-
-    today = at.astimezone(ZoneInfo(tz)).date()
-    return TrainingRecord.objects.filter(person=person, completed_on__lte=today).filter(
-        models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=today))
+def trainings_valid_on(*, person, day: date):
+    """The rule of a valid training record, written once: completed by ``day`` and not expired
+    before it. ``person`` is an id or an ``OuterRef`` (the gate engine's subquery)."""
+    return TrainingRecord.objects.filter(person=person, completed_on__lte=day).filter(
+        models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day))
 
 
 def training_record(
