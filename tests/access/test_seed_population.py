@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count, F
 
+from havenwatch.access import seed_population
 from havenwatch.access.choices import CredentialKind, CredentialState
 from havenwatch.access.decisions import decide
 from havenwatch.access.models import (
@@ -27,7 +28,9 @@ SMALL = Population(people=600, mobile_credentials=100, replaced_cards=80, author
 
 
 @pytest.fixture
-def populated(db):
+def populated(db, monkeypatch):
+    # Batches smaller than the counts, so that every batch boundary is crossed.
+    monkeypatch.setattr(seed_population, "BATCH", 40)
     with clock.frozen(clock.now().replace(month=6, day=17, hour=10, minute=0, second=0, microsecond=0)):
         ctx = seed(scale="small")
         before = {"people": Person.objects.count(), "credentials": Credential.objects.count()}

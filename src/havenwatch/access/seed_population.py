@@ -86,16 +86,19 @@ POPULATIONS = {
 
 
 class _Writer:
-    """Collects rows of one model and writes them in batches."""
+    """Collects rows of one model and writes them in batches. With ``autoflush=False`` only
+    the caller flushes: it needs the written rows back (their primary keys) for what
+    points at them."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, *, autoflush: bool = True) -> None:
         self.model = model
+        self.autoflush = autoflush
         self.rows: list = []
         self.written = 0
 
     def add(self, row) -> None:
         self.rows.append(row)
-        if len(self.rows) >= BATCH:
+        if self.autoflush and len(self.rows) >= BATCH:
             self.flush()
 
     def flush(self) -> list:
@@ -137,7 +140,7 @@ def populate(ctx, population: Population, *, zones_by_facility: dict[int, dict[s
 
     counts = {"access_points": _access_points(population.access_points, zones_by_facility, ctx)}
     people_writer, employment_writer = _Writer(Person), _Writer(Employment)
-    credential_writer, enrolment_writer = _Writer(Credential), _Writer(FacilityEnrolment)
+    credential_writer, enrolment_writer = _Writer(Credential, autoflush=False), _Writer(FacilityEnrolment)
     authorisation_writer, change_writer = _Writer(Authorisation), _Writer(CredentialStateChange)
     from havenwatch.access.seed import FIRST_NAMES, LAST_NAMES, NATIONALITIES, credential_number
 
