@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "havenwatch.core",
     "havenwatch.access",
+    "havenwatch.release",
     "havenwatch.demo",
 ]
 

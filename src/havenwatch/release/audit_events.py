@@ -1,0 +1,18 @@
+"""The release app's event types."""
+
+from django.utils.translation import gettext_lazy as _
+
+from havenwatch.core.event_types import register
+
+register("release.container.registered", _("Container registered"), fields=("number", "terminal"))
+register("release.issued", _("Commercial release issued"),
+         fields=("container", "terminal", "bill_of_lading", "first_party", "valid_from", "valid_until", "version"))
+register("release.updated", _("Commercial release updated"), fields=("container", "changes", "version"))
+register("release.blocked", _("Commercial release blocked"), fields=("container", "reason"))
+register("release.unblocked", _("Commercial release unblocked"), fields=("container", "reason"))
+register("release.revoked", _("Commercial release revoked"), fields=("container", "reason"))
+register("release.reissued", _("Commercial release withdrawn and reissued"),
+         fields=("container", "replaces", "first_party", "valid_from", "valid_until", "version"))
+register("release.hold.placed", _("Customs hold placed"), fields=("container", "reason"))
+register("release.hold.released", _("Customs hold released"), fields=("container", "reason"))
+register("release.container.discharged", _("Container discharge confirmed"), fields=("container", "terminal"))

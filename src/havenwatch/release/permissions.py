@@ -1,0 +1,16 @@
+"""The release app's permissions and the roles that hold them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from havenwatch.core.choices import Role as R
+from havenwatch.core.permissions import register
+
+register("release.view_release", _("See container releases"),
+         roles=[R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER, R.FACILITY_SECURITY_OFFICER, R.GATE_GUARD,
+                R.PORT_SECURITY_OFFICER, R.CONTROL_ROOM_OPERATOR, R.AUTHORITY_INVESTIGATOR, R.AUDITOR])
+register("release.issue", _("Issue, update, block and revoke commercial releases (shipping lines)"),
+         roles=[R.SHIPPING_AGENT])
+register("release.hold", _("Hold a container and release the hold (customs)"), roles=[R.AUTHORITY_INVESTIGATOR],
+         token_grantable=False)
+register("release.confirm_discharge", _("Confirm a container's discharge (terminals)"),
+         roles=[R.FACILITY_SECURITY_OFFICER])

@@ -1,0 +1,225 @@
+"""Commercial releases: the shipping line issues, updates, blocks, unblocks, revokes, and
+withdraws-and-reissues the release of a container to its first release party.
+
+Release rights, their transfers down the chain, driver assignments and the pickup at
+the gate build on these (the rest of issue 4). Every act is audited and published.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from havenwatch.access.services.rights import check_window
+from havenwatch.core import clock
+from havenwatch.core.authz import require
+from havenwatch.core.choices import OrganisationKind
+from havenwatch.core.errors import Conflict, PermissionRefused, ValidationFailed
+from havenwatch.core.models import Facility, Organisation
+from havenwatch.core.principal import Principal
+from havenwatch.core.services._emit import emit
+from havenwatch.release import validation
+from havenwatch.release.choices import LIVE_STATUSES, ReleaseStatus
+from havenwatch.release.models import CommercialRelease, Container
+
+MAX_REFERENCE = 35  # an EDIFACT bill of lading reference (an..35)
+
+
+def _emit(actor: Principal, code: str, release: CommercialRelease, data: dict, priority: int = 3) -> None:
+    terminal = release.container.terminal
+    emit(actor=actor, code=code, subject=release, organisation_id=release.shipping_line_id,
+         port_id=terminal.port_id, facility_id=terminal.pk, priority=priority,
+         data={"container": release.container.number, **data})
+
+
+def _require_line(actor: Principal, what: str) -> Organisation:
+    require(actor, "release.issue")
+    organisation = actor.organisation
+    if organisation is None or (organisation.kind != OrganisationKind.SHIPPING_LINE and not actor.unrestricted):
+        raise PermissionRefused(_("Only a shipping line or its agent can %(what)s.") % {"what": what})
+    return organisation
+
+
+def _require_issuer(actor: Principal, release: CommercialRelease, what: str) -> None:
+    _require_line(actor, what)
+    if release.shipping_line_id != actor.organisation_id and not actor.unrestricted:
+        raise PermissionRefused(_("Only %(line)s, which issued this release, can %(what)s.")
+                                % {"line": release.shipping_line.name, "what": what})
+
+
+def _reference(value: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise ValidationFailed(_("Give the bill of lading reference."), field="bill_of_lading")
+    if len(value) > MAX_REFERENCE:
+        raise ValidationFailed(_("A bill of lading reference has at most %(n)s characters.") % {"n": MAX_REFERENCE},
+                               field="bill_of_lading")
+    return value
+
+
+def _reason(value: str, message: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise ValidationFailed(message, field="reason")
+    if len(value) > 300:
+        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
+    return value
+
+
+def _first_party(organisation) -> Organisation:
+    if not isinstance(organisation, Organisation) or not organisation.is_active:
+        raise ValidationFailed(_("Name an active organisation as the first release party."), field="first_party")
+    return organisation
+
+
+def _locked(release: CommercialRelease) -> CommercialRelease:
+    return (CommercialRelease.objects.select_for_update(of=("self",))
+            .select_related("container__terminal", "shipping_line").get(pk=release.pk))
+
+
+@transaction.atomic
+def release_issue(
+    *, actor: Principal, container_number: str, terminal: Facility, bill_of_lading: str,
+    first_party: Organisation, valid_from: datetime, valid_until: datetime,
+) -> CommercialRelease:
+    """Release a container at a terminal to its first release party, for a period.
+
+    The container is registered at the terminal on its first release. A container has at
+    most one live release: a second one is refused (update, or withdraw and reissue).
+    """
+    line = _require_line(actor, _("issue a release"))
+    number = validation.container_number(container_number)
+    if not isinstance(terminal, Facility) or not terminal.is_active:
+        raise ValidationFailed(_("Name the terminal where the container is."), field="terminal")
+    bill_of_lading = _reference(bill_of_lading)
+    first_party = _first_party(first_party)
+    check_window(valid_from, valid_until)
+    now = clock.now()
+    container = Container.objects.select_for_update().filter(number=number).first()
+    if container is None:
+        container = Container.objects.create(number=number, terminal=terminal, created_at=now)
+        emit(actor=actor, code="release.container.registered", subject=container, organisation_id=line.pk,
+             port_id=terminal.port_id, facility_id=terminal.pk, data={"number": number, "terminal": terminal.isps_number})
+    elif container.terminal_id != terminal.pk:
+        raise Conflict(_("Container %(number)s is at %(terminal)s, not at %(other)s.")
+                       % {"number": number, "terminal": container.terminal.name, "other": terminal.name},
+                       field="terminal")
+    if CommercialRelease.objects.filter(container=container, status__in=LIVE_STATUSES).exists():
+        raise Conflict(_("Container %(number)s has a live release already: update it, or withdraw and reissue it.")
+                       % {"number": number}, field="container")
+    release = CommercialRelease.objects.create(
+        container=container, shipping_line=line, bill_of_lading=bill_of_lading, first_party=first_party,
+        valid_from=valid_from, valid_until=valid_until, created_at=now, updated_at=now,
+    )
+    _emit(actor, "release.issued", release, {
+        "terminal": terminal.isps_number, "bill_of_lading": bill_of_lading, "first_party": first_party.name,
+        "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat(), "version": 1})
+    return release
+
+
+@transaction.atomic
+def release_update(
+    *, actor: Principal, release: CommercialRelease, bill_of_lading: str | None = None,
+    valid_from: datetime | None = None, valid_until: datetime | None = None,
+) -> CommercialRelease:
+    """Correct the reference or the validity of a live release; each change is a new version."""
+    _require_issuer(actor, release, _("update it"))
+    release = _locked(release)
+    if release.status not in LIVE_STATUSES:
+        raise Conflict(_("Only a live release can be updated; this one is: %(status)s.")
+                       % {"status": release.get_status_display()})
+    changes = {}
+    if bill_of_lading is not None and _reference(bill_of_lading) != release.bill_of_lading:
+        changes["bill_of_lading"] = release.bill_of_lading = _reference(bill_of_lading)
+    start = valid_from or release.valid_from
+    end = valid_until or release.valid_until
+    check_window(start, end)
+    if start != release.valid_from:
+        release.valid_from = start
+        changes["valid_from"] = start.isoformat()
+    if end != release.valid_until:
+        release.valid_until = end
+        changes["valid_until"] = end.isoformat()
+    if not changes:
+        raise ValidationFailed(_("Nothing to change: give a new reference or validity."))
+    release.version += 1
+    release.updated_at = clock.now()
+    release.save()
+    _emit(actor, "release.updated", release, {"changes": changes, "version": release.version})
+    return release
+
+
+def _set_status(actor, release, status, reason, code, priority=3) -> CommercialRelease:
+    release.status = status
+    release.status_reason = reason
+    release.updated_at = clock.now()
+    release.save(update_fields=["status", "status_reason", "updated_at"])
+    _emit(actor, code, release, {"reason": reason}, priority=priority)
+    return release
+
+
+@transaction.atomic
+def release_block(*, actor: Principal, release: CommercialRelease, reason: str) -> CommercialRelease:
+    """Stop a release for now (e.g. unpaid freight); nobody can pick the container up."""
+    _require_issuer(actor, release, _("block it"))
+    release = _locked(release)
+    reason = _reason(reason, _("Say why the release is blocked."))
+    if release.status != ReleaseStatus.ACTIVE:
+        raise Conflict(_("Only an active release can be blocked; this one is: %(status)s.")
+                       % {"status": release.get_status_display()})
+    return _set_status(actor, release, ReleaseStatus.BLOCKED, reason, "release.blocked", priority=2)
+
+
+@transaction.atomic
+def release_unblock(*, actor: Principal, release: CommercialRelease, reason: str) -> CommercialRelease:
+    _require_issuer(actor, release, _("unblock it"))
+    release = _locked(release)
+    reason = _reason(reason, _("Say why the release is unblocked."))
+    if release.status != ReleaseStatus.BLOCKED:
+        raise Conflict(_("Only a blocked release can be unblocked; this one is: %(status)s.")
+                       % {"status": release.get_status_display()})
+    return _set_status(actor, release, ReleaseStatus.ACTIVE, reason, "release.unblocked")
+
+
+@transaction.atomic
+def release_revoke(*, actor: Principal, release: CommercialRelease, reason: str) -> CommercialRelease:
+    """End a release for good: the whole chain behind it falls, and everyone in it is told."""
+    _require_issuer(actor, release, _("revoke it"))
+    release = _locked(release)
+    reason = _reason(reason, _("Say why the release is revoked."))
+    if release.status not in LIVE_STATUSES:
+        raise Conflict(_("Only a live release can be revoked; this one is: %(status)s.")
+                       % {"status": release.get_status_display()})
+    return _set_status(actor, release, ReleaseStatus.REVOKED, reason, "release.revoked", priority=2)
+
+
+@transaction.atomic
+def release_reissue(
+    *, actor: Principal, release: CommercialRelease, valid_from: datetime, valid_until: datetime,
+    first_party: Organisation | None = None, reason: str = "",
+) -> CommercialRelease:
+    """Withdraw a live release and issue its successor (a new version, the chain restored)."""
+    _require_issuer(actor, release, _("withdraw and reissue it"))
+    release = _locked(release)
+    reason = _reason(reason, _("Say why the release is withdrawn and reissued."))
+    if release.status not in LIVE_STATUSES:
+        raise Conflict(_("Only a live release can be withdrawn and reissued; this one is: %(status)s.")
+                       % {"status": release.get_status_display()})
+    check_window(valid_from, valid_until)
+    first_party = _first_party(first_party or release.first_party)
+    now = clock.now()
+    release.status = ReleaseStatus.WITHDRAWN
+    release.status_reason = reason
+    release.updated_at = now
+    release.save(update_fields=["status", "status_reason", "updated_at"])
+    successor = CommercialRelease.objects.create(
+        container=release.container, shipping_line=release.shipping_line, bill_of_lading=release.bill_of_lading,
+        first_party=first_party, valid_from=valid_from, valid_until=valid_until, replaces=release,
+        version=release.version + 1, created_at=now, updated_at=now,
+    )
+    _emit(actor, "release.reissued", successor, {
+        "replaces": release.pk, "first_party": first_party.name, "valid_from": valid_from.isoformat(),
+        "valid_until": valid_until.isoformat(), "version": successor.version})
+    return successor
