@@ -16,3 +16,11 @@ register("release.reissued", _("Commercial release withdrawn and reissued"),
 register("release.hold.placed", _("Customs hold placed"), fields=("container", "reason"))
 register("release.hold.released", _("Customs hold released"), fields=("container", "reason"))
 register("release.container.discharged", _("Container discharge confirmed"), fields=("container", "terminal"))
+register("release.right.offered", _("Release right offered"), fields=("container", "release", "holder", "offered_by"))
+register("release.right.accepted", _("Release right accepted"), fields=("container", "release", "holder", "offered_by"))
+register("release.right.declined", _("Release right declined"),
+         fields=("container", "release", "holder", "offered_by", "reason"))
+register("release.right.revoked", _("Release right revoked"),
+         fields=("container", "release", "holder", "offered_by", "reason"))
+register("release.right.restored", _("Release right restored on a reissued release"),
+         fields=("container", "release", "holder", "offered_by"))

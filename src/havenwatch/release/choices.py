@@ -17,3 +17,11 @@ LIVE_STATUSES = (ReleaseStatus.ACTIVE, ReleaseStatus.BLOCKED)
 class Light(models.TextChoices):
     GREEN = "green", _("Green")
     RED = "red", _("Red")
+
+
+class RightStatus(models.TextChoices):
+    OFFERED = "offered", _("Offered, waiting for the receiver")
+    HELD = "held", _("Held")
+    PASSED = "passed", _("Passed on")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Revoked")

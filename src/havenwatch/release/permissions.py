@@ -14,3 +14,5 @@ register("release.hold", _("Hold a container and release the hold (customs)"), r
          token_grantable=False)
 register("release.confirm_discharge", _("Confirm a container's discharge (terminals)"),
          roles=[R.FACILITY_SECURITY_OFFICER])
+register("release.transfer", _("Accept, decline, pass on and take back release rights"),
+         roles=[R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER])

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from havenwatch.core import clock
 from havenwatch.core.principal import Principal
-from havenwatch.release.choices import LIVE_STATUSES, Light, ReleaseStatus
-from havenwatch.release.models import CommercialRelease, Container, CustomsHold
+from havenwatch.release.choices import LIVE_STATUSES, Light, ReleaseStatus, RightStatus
+from havenwatch.release.models import CommercialRelease, Container, CustomsHold, ReleaseRight
 
 
 @dataclass(frozen=True)
@@ -46,5 +46,17 @@ def lights(container: Container, at: datetime | None = None) -> Lights:
 
 
 def release_list(*, principal: Principal) -> QuerySet[CommercialRelease]:
-    return CommercialRelease.objects.restrict(principal, "release.view_release").select_related(
-        "container__terminal", "shipping_line", "first_party")
+    """Releases the principal may see: its line's, those its organisation holds or held a
+    right of (or was offered one), and, for authorities, those in their ports."""
+    action = "release.view_release"
+    qs = CommercialRelease.objects.restrict(principal, action)
+    if principal.has_perm(action) and principal.organisation_id is not None and not principal.unrestricted:
+        qs = CommercialRelease.objects.filter(
+            Q(pk__in=qs.values("pk"))
+            | Q(pk__in=ReleaseRight.objects.filter(holder_id=principal.organisation_id).values("release_id")))
+    return qs.select_related("container__terminal", "shipping_line", "first_party")
+
+
+def holder(release: CommercialRelease) -> ReleaseRight | None:
+    """The right held now (one at most), or None."""
+    return ReleaseRight.objects.filter(release=release, status=RightStatus.HELD).select_related("holder").first()

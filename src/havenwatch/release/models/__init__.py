@@ -1,4 +1,5 @@
 from havenwatch.release.models.containers import Container, CustomsHold
 from havenwatch.release.models.releases import CommercialRelease
+from havenwatch.release.models.rights import ReleaseRight
 
-__all__ = ["CommercialRelease", "Container", "CustomsHold"]
+__all__ = ["CommercialRelease", "Container", "CustomsHold", "ReleaseRight"]

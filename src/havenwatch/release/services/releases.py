@@ -1,7 +1,8 @@
 """Commercial releases: the shipping line issues, updates, blocks, unblocks, revokes, and
 withdraws-and-reissues the release of a container to its first release party.
 
-Release rights, their transfers down the chain, driver assignments and the pickup at
+Issuing offers the release right to the first party (``services/rights.py``); revoking
+brings the whole chain down; a reissue restores it. Driver assignments and the pickup at
 the gate build on these (the rest of issue 4). Every act is audited and published.
 """
 
@@ -23,6 +24,7 @@ from havenwatch.core.services._emit import emit
 from havenwatch.release import validation
 from havenwatch.release.choices import LIVE_STATUSES, ReleaseStatus
 from havenwatch.release.models import CommercialRelease, Container
+from havenwatch.release.services import rights
 
 MAX_REFERENCE = 35  # an EDIFACT bill of lading reference (an..35)
 
@@ -116,6 +118,7 @@ def release_issue(
     _emit(actor, "release.issued", release, {
         "terminal": terminal.isps_number, "bill_of_lading": bill_of_lading, "first_party": first_party.name,
         "valid_from": valid_from.isoformat(), "valid_until": valid_until.isoformat(), "version": 1})
+    rights.offer_first(actor=actor, release=release)
     return release
 
 
@@ -192,7 +195,9 @@ def release_revoke(*, actor: Principal, release: CommercialRelease, reason: str)
     if release.status not in LIVE_STATUSES:
         raise Conflict(_("Only a live release can be revoked; this one is: %(status)s.")
                        % {"status": release.get_status_display()})
-    return _set_status(actor, release, ReleaseStatus.REVOKED, reason, "release.revoked", priority=2)
+    _set_status(actor, release, ReleaseStatus.REVOKED, reason, "release.revoked", priority=2)
+    rights.revoke_chain(actor=actor, release=release, reason=reason)
+    return release
 
 
 @transaction.atomic
@@ -222,4 +227,8 @@ def release_reissue(
     _emit(actor, "release.reissued", successor, {
         "replaces": release.pk, "first_party": first_party.name, "valid_from": valid_from.isoformat(),
         "valid_until": valid_until.isoformat(), "version": successor.version})
+    if successor.first_party_id == release.first_party_id:
+        rights.copy_chain(actor=actor, old=release, new=successor)  # the chain is restored
+    else:
+        rights.offer_first(actor=actor, release=successor)  # another first party: a new chain
     return successor
