@@ -24,3 +24,7 @@ register("release.right.revoked", _("Release right revoked"),
          fields=("container", "release", "holder", "offered_by", "reason"))
 register("release.right.restored", _("Release right restored on a reissued release"),
          fields=("container", "release", "holder", "offered_by"))
+register("release.assignment.created", _("Driver assigned"),
+         fields=("container", "credential", "plate", "slot_start", "slot_end"))
+register("release.assignment.cancelled", _("Driver assignment cancelled"), fields=("container", "credential", "reason"))
+register("release.pickup", _("Pickup decision"), fields=("container", "granted", "reasons", "credential", "plate"))

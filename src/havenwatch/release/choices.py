@@ -25,3 +25,37 @@ class RightStatus(models.TextChoices):
     PASSED = "passed", _("Passed on")
     DECLINED = "declined", _("Declined")
     REVOKED = "revoked", _("Revoked")
+
+
+class AssignmentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    CANCELLED = "cancelled", _("Cancelled")
+    USED = "used", _("Used (picked up)")
+
+
+class PickupReason(models.TextChoices):
+    """Machine-readable reasons of a pickup decision; the gate shows the label."""
+
+    GRANTED = "granted", _("Pickup granted")
+    MALFORMED_REQUEST = "malformed_request", _("The request cannot be read")
+    UNKNOWN_CONTAINER = "unknown_container", _("Unknown container at this terminal")
+    NO_RELEASE = "no_release", _("No live release for this container")
+    ALREADY_PICKED_UP = "already_picked_up", _("The container was picked up already")
+    COMMERCIAL_RED = "commercial_red", _("Commercial release blocked, expired or not yet valid")
+    CUSTOMS_HOLD = "customs_hold", _("Held by customs")
+    NOT_DISCHARGED = "not_discharged", _("Discharge not confirmed by the terminal")
+    NO_HOLDER = "no_holder", _("Nobody holds the release right")
+    NO_ASSIGNMENT = "no_assignment", _("No driver assigned")
+    WRONG_HAULIER = "wrong_haulier", _("The assigning haulier no longer holds the right")
+    UNKNOWN_CREDENTIAL = "unknown_credential", _("Unknown credential")
+    WRONG_DRIVER = "wrong_driver", _("Not the assigned driver")
+    CREDENTIAL_INVALID = "credential_invalid", _("The driver's credential is not valid")
+    PORT_BAN = "port_ban", _("The driver is banned from the port")
+    PLATE_MISMATCH = "plate_mismatch", _("The truck's plate is not the assigned one")
+    OUTSIDE_SLOT = "outside_slot", _("Outside the assigned time slot")
+    BIOMETRIC_FAILED = "biometric_failed", _("Biometric match failed")
+
+
+# Refusals that point at fraud: published at priority 1 for the control room.
+FRAUD_REASONS = {PickupReason.WRONG_DRIVER, PickupReason.WRONG_HAULIER, PickupReason.ALREADY_PICKED_UP,
+                 PickupReason.COMMERCIAL_RED, PickupReason.CUSTOMS_HOLD, PickupReason.PORT_BAN}

@@ -16,3 +16,7 @@ register("release.confirm_discharge", _("Confirm a container's discharge (termin
          roles=[R.FACILITY_SECURITY_OFFICER])
 register("release.transfer", _("Accept, decline, pass on and take back release rights"),
          roles=[R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER])
+register("release.assign", _("Assign a driver, a truck and a slot to a release (hauliers)"),
+         roles=[R.HAULIER_PLANNER])
+register("release.pickup", _("Decide container pickups at the terminal gate"),
+         roles=[R.GATE_GUARD, R.FACILITY_SECURITY_OFFICER])

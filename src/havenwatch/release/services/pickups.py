@@ -1,0 +1,156 @@
+"""The pickup at the terminal gate: does this driver, with this truck, get this container now?
+
+Granted only if all lights are green, the right is held by the haulier that assigned
+the driver, the presented credential is the assigned driver's and valid, the driver is
+not banned (a fresh check), the plate matches, the slot holds, and the container was
+not picked up already. Every attempt, granted or not, is stored, audited and published;
+refusals that point at fraud go out at priority 1. A granted pickup closes the release.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from havenwatch.access import validation as access_validation
+from havenwatch.access.choices import CredentialState, ScreeningResult
+from havenwatch.access.models import Credential
+from havenwatch.access.services.screening import ban_check
+from havenwatch.core import clock
+from havenwatch.core.authz import require
+from havenwatch.core.choices import EventAudience
+from havenwatch.core.errors import PermissionRefused, ServiceError
+from havenwatch.core.models import Facility
+from havenwatch.core.principal import Principal
+from havenwatch.core.services._emit import emit
+from havenwatch.release import validation
+from havenwatch.release.choices import (
+    FRAUD_REASONS,
+    LIVE_STATUSES,
+    AssignmentStatus,
+    Light,
+    PickupReason,
+    ReleaseStatus,
+    RightStatus,
+)
+from havenwatch.release.models import (
+    CommercialRelease,
+    Container,
+    DriverAssignment,
+    PickupAttempt,
+    ReleaseRight,
+)
+from havenwatch.release.selectors import lights
+
+
+def _require_gate(actor: Principal, terminal: Facility) -> None:
+    require(actor, "release.pickup")
+    if not actor.unrestricted and actor.organisation_id != terminal.operator_id:
+        raise PermissionRefused(_("Only %(terminal)s's gate can decide pickups there.") % {"terminal": terminal.name})
+    token = actor.token
+    if token is not None and token.facility_id is not None and token.facility_id != terminal.pk:
+        raise PermissionRefused(_("This gate controller's token is bound to another facility."))
+
+
+def _reasons(*, terminal, number, credential_number, plate, biometric_match, at: datetime):
+    """The decision's facts and reasons, read fresh (nothing is written here)."""
+    found = {"container": None, "release": None, "credential": None, "assignment": None}
+    try:
+        number = validation.container_number(number)
+    except ServiceError:
+        return [PickupReason.MALFORMED_REQUEST], found
+    container = Container.objects.select_for_update().filter(number=number, terminal=terminal).first()
+    if container is None:
+        return [PickupReason.UNKNOWN_CONTAINER], found
+    found["container"] = container
+    release = (CommercialRelease.objects.select_for_update(of=("self",))
+               .filter(container=container, status__in=(*LIVE_STATUSES, ReleaseStatus.PICKED_UP))
+               .order_by("-created_at").first())
+    if release is None:
+        return [PickupReason.NO_RELEASE], found
+    found["release"] = release
+    if release.status == ReleaseStatus.PICKED_UP:
+        return [PickupReason.ALREADY_PICKED_UP], found
+    reasons = []
+    light = lights(container, at)
+    if light.commercial != Light.GREEN:
+        reasons.append(PickupReason.COMMERCIAL_RED)
+    if light.customs != Light.GREEN:
+        reasons.append(PickupReason.CUSTOMS_HOLD)
+    if light.terminal != Light.GREEN:
+        reasons.append(PickupReason.NOT_DISCHARGED)
+    held = ReleaseRight.objects.filter(release=release, status=RightStatus.HELD).first()
+    assignment = (DriverAssignment.objects.filter(release=release, status=AssignmentStatus.ACTIVE)
+                  .select_related("credential").first())
+    found["assignment"] = assignment
+    if held is None:
+        reasons.append(PickupReason.NO_HOLDER)
+    if assignment is None:
+        reasons.append(PickupReason.NO_ASSIGNMENT)
+    elif held is not None and held.holder_id != assignment.haulier_id:
+        reasons.append(PickupReason.WRONG_HAULIER)
+    try:
+        presented = access_validation.credential_number(credential_number)
+    except ServiceError:
+        presented = None
+    credential = (Credential.objects.select_related("person").filter(number=presented).first()
+                  if presented else None)
+    found["credential"] = credential
+    if credential is None:
+        reasons.append(PickupReason.UNKNOWN_CREDENTIAL)
+    else:
+        if assignment is not None and credential.pk != assignment.credential_id:
+            reasons.append(PickupReason.WRONG_DRIVER)
+        if credential.state != CredentialState.ACTIVE or not (credential.valid_from <= at < credential.valid_until):
+            reasons.append(PickupReason.CREDENTIAL_INVALID)
+        if ban_check(person=credential.person, port=terminal.port, at=at) != ScreeningResult.CLEAR:
+            reasons.append(PickupReason.PORT_BAN)
+    if assignment is not None:
+        try:
+            read = access_validation.plate(plate or "", terminal.port.unlocode[:2]) if plate else ""
+        except ServiceError:
+            read = ""
+        if read != assignment.plate:
+            reasons.append(PickupReason.PLATE_MISMATCH)
+        if not (assignment.slot_start <= at < assignment.slot_end):
+            reasons.append(PickupReason.OUTSIDE_SLOT)
+    if biometric_match is False:
+        reasons.append(PickupReason.BIOMETRIC_FAILED)
+    return reasons, found
+
+
+@transaction.atomic
+def pickup_decide(
+    *, actor: Principal, terminal: Facility, container_number: str, credential_number: str | None,
+    plate: str | None = None, biometric_match: bool | None = None,
+) -> PickupAttempt:
+    """Decide a pickup at ``terminal``'s gate and store the attempt; a grant closes the release."""
+    _require_gate(actor, terminal)
+    terminal = Facility.objects.select_related("port").get(pk=terminal.pk)
+    at = clock.now()
+    reasons, found = _reasons(terminal=terminal, number=container_number, credential_number=credential_number,
+                              plate=plate, biometric_match=biometric_match, at=at)
+    granted = not reasons
+    attempt = PickupAttempt.objects.create(
+        occurred_at=at, terminal=terminal, container_number=str(container_number or "")[:20],
+        container=found["container"], release=found["release"], presented=str(credential_number or "")[:60],
+        credential=found["credential"], plate=str(plate or "")[:24], granted=granted,
+        reasons=[PickupReason.GRANTED.value] if granted else [str(r) for r in reasons], actor=actor.label[:160],
+    )
+    if granted:
+        release, assignment = found["release"], found["assignment"]
+        release.status = ReleaseStatus.PICKED_UP
+        release.updated_at = at
+        release.save(update_fields=["status", "updated_at"])
+        assignment.status = AssignmentStatus.USED
+        assignment.ended_at = at
+        assignment.save(update_fields=["status", "ended_at"])
+    fraud = any(r in FRAUD_REASONS for r in reasons)
+    emit(actor=actor, code="release.pickup", subject=attempt, organisation_id=terminal.operator_id,
+         port_id=terminal.port_id, facility_id=terminal.pk, audience=EventAudience.ORGANISATION,
+         priority=1 if fraud else 3,
+         data={"container": attempt.container_number, "granted": granted, "reasons": attempt.reasons,
+               "credential": attempt.presented, "plate": attempt.plate})
+    return attempt
