@@ -12,13 +12,13 @@ from havenwatch.access.services import screening
 from havenwatch.core import clock, events
 from havenwatch.core.choices import OrganisationKind, Role
 from havenwatch.core.errors import ServiceError
-from havenwatch.core.models import OutboxEvent
+from havenwatch.core.models import Jurisdiction, OutboxEvent
 from havenwatch.release.choices import AssignmentStatus, PickupReason, ReleaseStatus
 from havenwatch.release.models import DriverAssignment, PickupAttempt
 from havenwatch.release.selectors import holder
 from havenwatch.release.services.assignments import assignment_create
 from havenwatch.release.services.holds import discharge_confirm, hold_place
-from havenwatch.release.services.pickups import pickup_decide
+from havenwatch.release.services.pickups import pickup_decide, pickup_override
 from havenwatch.release.services.releases import release_block
 from havenwatch.release.services.rights import right_accept, right_revoke, right_transfer
 from tests.access.factories import CredentialFactory, PersonFactory
@@ -195,3 +195,57 @@ def test_only_the_terminals_own_gate_decides(p, world):
     with pytest.raises(ServiceError, match="Only Terminal A's gate"):
         p.pick(actor=principal(Role.GATE_GUARD, world.foreign_operator))
     assert not PickupAttempt.objects.exists()
+
+
+def test_the_terminal_lets_a_blocked_release_through_with_a_reason(p, world):
+    p.assign()
+    release_block(actor=p.line, release=p.release, reason="freight unpaid")
+    refusal = p.pick()
+    refused(refusal, PickupReason.COMMERCIAL_RED)
+    with pytest.raises(ServiceError, match="Say why the pickup is let through"):
+        pickup_override(actor=world.pfso(), attempt=refusal, reason=" ")
+    with pytest.raises(ServiceError, match="Your role does not allow this"):
+        pickup_override(actor=p.gate, attempt=refusal, reason="line confirmed payment by phone")
+    override = pickup_override(actor=world.pfso(), attempt=refusal, reason="line confirmed payment by phone")
+    assert override.granted and override.override_of == refusal and override.reasons == ["override"]
+    p.release.refresh_from_db()
+    assert p.release.status == ReleaseStatus.PICKED_UP
+    event = OutboxEvent.objects.get(type="release.pickup.override")
+    assert event.priority == 1
+    with pytest.raises(ServiceError, match="not overridden yet"):
+        pickup_override(actor=world.pfso(), attempt=refusal, reason="again")
+
+
+def test_the_terminal_cannot_override_customs_or_the_wrong_driver(p, world):
+    p.assign()
+    colleague = CredentialFactory(person=PersonFactory(employer=p.orgs["haulier"]), port=p.world.port,
+                                  issued_by=p.orgs["haulier"])
+    refusal = p.pick(credential_number=colleague.number)
+    with pytest.raises(ServiceError, match="cannot be overridden by the terminal: Not the assigned driver"):
+        pickup_override(actor=world.pfso(), attempt=refusal, reason="looks fine")
+    assert PickupAttempt.objects.count() == 1
+
+
+def test_the_trace_lists_every_party_and_act_in_order(p):
+    from havenwatch.release.trace import container_trace, trace_export
+
+    p.assign()
+    p.pick(credential_number="NOBODY-1")
+    p.pick()
+    customs = OrganisationFactory(name="Customs", kind=OrganisationKind.CUSTOMS)
+    stranger = principal(Role.AUTHORITY_INVESTIGATOR, customs)
+    with pytest.raises(ServiceError, match="may not do this"):  # no jurisdiction over the port
+        container_trace(principal=stranger, container=p.release.container)
+    Jurisdiction.objects.create(organisation=customs, port=p.world.port)
+    investigator = principal(Role.AUTHORITY_INVESTIGATOR, customs)
+    steps = container_trace(principal=investigator, container=p.release.container)
+    codes = [step.code for step in steps]
+    assert codes[:3] == ["release.container.registered", "release.issued", "release.right.offered"]
+    assert codes.count("release.pickup") == 2 and codes[-1] == "release.pickup"
+    assert "release.assignment.created" in codes and "release.container.discharged" in codes
+    assert [s.sequence for s in steps] == sorted(s.sequence for s in steps)
+    assert {s.organisation for s in steps} >= {"Oceanic Lines", "Consignee NV", "Flanders Haulage", "Terminal Operator A"}
+    document = trace_export(principal=investigator, container=p.release.container)
+    assert document["container"] == NUMBER and len(document["steps"]) == len(steps)
+    with pytest.raises(ServiceError, match="may not do this"):
+        container_trace(principal=p.acting["haulier"], container=p.release.container)

@@ -28,3 +28,5 @@ register("release.assignment.created", _("Driver assigned"),
          fields=("container", "credential", "plate", "slot_start", "slot_end"))
 register("release.assignment.cancelled", _("Driver assignment cancelled"), fields=("container", "credential", "reason"))
 register("release.pickup", _("Pickup decision"), fields=("container", "granted", "reasons", "credential", "plate"))
+register("release.pickup.override", _("Pickup let through by the terminal"),
+         fields=("container", "override_of", "overridden_reasons", "reason"))

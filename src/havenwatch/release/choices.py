@@ -37,6 +37,7 @@ class PickupReason(models.TextChoices):
     """Machine-readable reasons of a pickup decision; the gate shows the label."""
 
     GRANTED = "granted", _("Pickup granted")
+    OVERRIDE = "override", _("Let through by the terminal, with a reason")
     MALFORMED_REQUEST = "malformed_request", _("The request cannot be read")
     UNKNOWN_CONTAINER = "unknown_container", _("Unknown container at this terminal")
     NO_RELEASE = "no_release", _("No live release for this container")
@@ -59,3 +60,7 @@ class PickupReason(models.TextChoices):
 # Refusals that point at fraud: published at priority 1 for the control room.
 FRAUD_REASONS = {PickupReason.WRONG_DRIVER, PickupReason.WRONG_HAULIER, PickupReason.ALREADY_PICKED_UP,
                  PickupReason.COMMERCIAL_RED, PickupReason.CUSTOMS_HOLD, PickupReason.PORT_BAN}
+
+# What a terminal may override, with a reason: its own light, the line's block, a missed
+# slot. Never customs, a ban, another driver or haulier, or a second pickup.
+OVERRIDABLE_REASONS = {PickupReason.COMMERCIAL_RED, PickupReason.NOT_DISCHARGED, PickupReason.OUTSIDE_SLOT}

@@ -20,3 +20,7 @@ register("release.assign", _("Assign a driver, a truck and a slot to a release (
          roles=[R.HAULIER_PLANNER])
 register("release.pickup", _("Decide container pickups at the terminal gate"),
          roles=[R.GATE_GUARD, R.FACILITY_SECURITY_OFFICER])
+register("release.override", _("Let a refused pickup through, with a reason (terminals)"),
+         roles=[R.FACILITY_SECURITY_OFFICER], token_grantable=False)
+register("release.trace", _("Read a container's full chain of custody (investigators, auditors)"),
+         roles=[R.AUTHORITY_INVESTIGATOR, R.PORT_SECURITY_OFFICER, R.AUDITOR], token_grantable=False)

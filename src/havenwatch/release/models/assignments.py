@@ -61,6 +61,9 @@ class PickupAttempt(models.Model):
     granted = models.BooleanField(_("granted"))
     reasons = models.JSONField(_("reasons"), default=list)
     actor = models.CharField(_("asked by"), max_length=160)
+    override_of = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="overridden_by", verbose_name=_("override of"))
+    override_reason = models.CharField(_("reason of the override"), max_length=300, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     tenancy = Tenancy(org="terminal__operator", port="terminal__port",

@@ -17,7 +17,7 @@ class Container(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     tenancy = Tenancy(org="terminal__operator", port="terminal__port",
-                      jurisdiction_actions={"release.view_release"})
+                      jurisdiction_actions={"release.view_release", "release.trace"})
 
     class Meta:
         ordering = ["number"]

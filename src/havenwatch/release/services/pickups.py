@@ -21,7 +21,7 @@ from havenwatch.access.services.screening import ban_check
 from havenwatch.core import clock
 from havenwatch.core.authz import require
 from havenwatch.core.choices import EventAudience
-from havenwatch.core.errors import PermissionRefused, ServiceError
+from havenwatch.core.errors import Conflict, PermissionRefused, ServiceError, ValidationFailed
 from havenwatch.core.models import Facility
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
@@ -29,6 +29,7 @@ from havenwatch.release import validation
 from havenwatch.release.choices import (
     FRAUD_REASONS,
     LIVE_STATUSES,
+    OVERRIDABLE_REASONS,
     AssignmentStatus,
     Light,
     PickupReason,
@@ -154,3 +155,50 @@ def pickup_decide(
          data={"container": attempt.container_number, "granted": granted, "reasons": attempt.reasons,
                "credential": attempt.presented, "plate": attempt.plate})
     return attempt
+
+
+@transaction.atomic
+def pickup_override(*, actor: Principal, attempt: PickupAttempt, reason: str) -> PickupAttempt:
+    """The terminal lets a refused pickup through, saying why: only for its own light, the
+    line's block or a missed slot (never customs, a ban, another driver or haulier, or a
+    second pickup). The override is an attempt of its own, granted, audited at priority 1,
+    and it closes the release like any pickup."""
+    require(actor, "release.override")
+    attempt = (PickupAttempt.objects.select_for_update(of=("self",))
+               .select_related("terminal__port", "release", "container").get(pk=attempt.pk))
+    terminal = attempt.terminal
+    if not actor.unrestricted and actor.organisation_id != terminal.operator_id:
+        raise PermissionRefused(_("Only %(terminal)s's operator can override its pickups.")
+                                % {"terminal": terminal.name})
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationFailed(_("Say why the pickup is let through: it is audited."), field="reason")
+    if len(reason) > 300:
+        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
+    if attempt.granted or PickupAttempt.objects.filter(override_of=attempt).exists():
+        raise Conflict(_("Only a refused pickup that was not overridden yet can be overridden."))
+    blocking = [r for r in attempt.reasons if r not in OVERRIDABLE_REASONS]
+    if blocking:
+        labels = ", ".join(str(PickupReason(r).label) for r in blocking if r in PickupReason.values)
+        raise Conflict(_("This refusal cannot be overridden by the terminal: %(reasons)s.") % {"reasons": labels})
+    release = (CommercialRelease.objects.select_for_update(of=("self",)).get(pk=attempt.release_id)
+               if attempt.release_id else None)
+    if release is None or release.status not in LIVE_STATUSES:
+        raise Conflict(_("The release is no longer live: there is nothing to let through."))
+    now = clock.now()
+    override = PickupAttempt.objects.create(
+        occurred_at=now, terminal=terminal, container_number=attempt.container_number, container=attempt.container,
+        release=release, presented=attempt.presented, credential=attempt.credential, plate=attempt.plate,
+        granted=True, reasons=[PickupReason.OVERRIDE.value], actor=actor.label[:160], override_of=attempt,
+        override_reason=reason,
+    )
+    release.status = ReleaseStatus.PICKED_UP
+    release.updated_at = now
+    release.save(update_fields=["status", "updated_at"])
+    DriverAssignment.objects.filter(release=release, status=AssignmentStatus.ACTIVE).update(
+        status=AssignmentStatus.USED, ended_at=now)
+    emit(actor=actor, code="release.pickup.override", subject=override, organisation_id=terminal.operator_id,
+         port_id=terminal.port_id, facility_id=terminal.pk, audience=EventAudience.ORGANISATION, priority=1,
+         data={"container": attempt.container_number, "override_of": attempt.pk,
+               "overridden_reasons": attempt.reasons, "reason": reason})
+    return override
