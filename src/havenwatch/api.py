@@ -39,6 +39,11 @@ def _add_routers() -> None:
     for access_router in (access_api.router, api_people.router, api_places.router, api_screening.router,
                           api_visits.router):
         api.add_router("/access/", access_router)
+    from havenwatch.release import api as release_api
+    from havenwatch.release import api_chain, api_gate
+
+    for release_router in (release_api.router, api_chain.router, api_gate.router):
+        api.add_router("/release/", release_router)
 
 
 _add_routers()

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from havenwatch.access.services.rights import check_window
 from havenwatch.core import clock
 from havenwatch.core.authz import require
 from havenwatch.core.choices import OrganisationKind
-from havenwatch.core.errors import Conflict, PermissionRefused, ValidationFailed
+from havenwatch.core.errors import Conflict, PermissionRefused, ServiceError, ValidationFailed
 from havenwatch.core.models import Facility, Organisation
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
@@ -232,3 +232,45 @@ def release_reissue(
     else:
         rights.offer_first(actor=actor, release=successor)  # another first party: a new chain
     return successor
+
+
+BULK_MAX = 10_000  # rows in one bulk issue
+
+
+@transaction.atomic
+def release_issue_bulk(*, actor: Principal, rows: list[dict]) -> list[CommercialRelease]:
+    """Issue many releases at once, all or nothing.
+
+    Each row holds the keyword arguments of :func:`release_issue` (``container_number``,
+    ``terminal``, ``bill_of_lading``, ``first_party``, ``valid_from``, ``valid_until``) and
+    is issued in a savepoint of its own, so that every failing row is found, not just the
+    first. If any row fails, nothing is written: the raised :class:`ValidationFailed`
+    carries ``errors``, one ``{"index", "field", "code", "message"}`` per failing row
+    (``index`` counts from 0). Rows are checked in order: a container named twice fails
+    on its second row.
+    """
+    _require_line(actor, _("issue a release"))
+    if not rows:
+        raise ValidationFailed(_("Give at least one release."), field="releases")
+    if len(rows) > BULK_MAX:
+        raise ValidationFailed(_("At most %(n)s releases at a time.") % {"n": BULK_MAX}, field="releases")
+    issued: list[CommercialRelease] = []
+    errors: list[dict] = []
+    for index, row in enumerate(rows):
+        try:
+            with transaction.atomic():  # this row's savepoint: a refusal undoes the row only
+                issued.append(release_issue(actor=actor, **row))
+        except ServiceError as exc:
+            errors.append({"index": index, "field": exc.field or "", "code": exc.code, "message": str(exc.message)})
+        except IntegrityError:  # the same container issued at the same moment elsewhere
+            errors.append({"index": index, "field": "container", "code": "conflict",
+                           "message": _("This container got a live release at the same moment: try again.")})
+    if errors:
+        failure = ValidationFailed(
+            _("%(failed)s of %(total)s releases are refused; none was issued.")
+            % {"failed": len(errors), "total": len(rows)},
+            code="bulk_rejected", field="releases",
+        )
+        failure.errors = errors  # ServiceError has no list of errors (yet): the API shows these
+        raise failure
+    return issued
