@@ -1,12 +1,9 @@
 """The access app's API: gate decisions, overrides, access events and who is inside."""
 
-import json
 from datetime import datetime
 
-import pydantic
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import ValidationError
 from ninja.pagination import paginate
 
 from havenwatch.access.choices import Reason
@@ -20,7 +17,7 @@ from havenwatch.access.schemas import (
     reasons_out,
 )
 from havenwatch.access.services import gate as gate_services
-from havenwatch.core.api.common import Page, as_utc, get_visible, need, principal_of
+from havenwatch.core.api.common import Page, as_utc, get_visible, need, principal_of, read_gate_body
 from havenwatch.core.errors import ValidationFailed
 
 router = Router(tags=["access"])
@@ -65,32 +62,19 @@ def _decision_out(event: AccessEvent) -> dict:
     }
 
 
-def _point_id(raw) -> int | None:
-    value = raw.get("access_point_id") if isinstance(raw, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
-        return value
-    return None
-
-
 @router.post("/decisions", response=DecisionOut, summary="Gate decision: may this credential pass now",
              description=DECISION_DESCRIPTION, openapi_extra=_DECISION_BODY)
 def decision_create(request):
     actor = principal_of(request)
     need(actor, "access.decide")
-    try:
-        raw = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError([{"loc": ["body"], "msg": "the body is not JSON"}]) from None
     visible = AccessPoint.objects.restrict(actor, "access.decide")
-    try:
-        payload = DecisionIn.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        point_id = _point_id(raw)
-        point = visible.filter(pk=point_id).first() if point_id is not None else None
+
+    def store_malformed(point_id: int) -> None:
+        point = visible.filter(pk=point_id).first()
         if point is not None:
             gate_services.gate_decide(actor=actor, access_point=point, malformed=True)
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid")} for e in exc.errors()]
-        raise ValidationError(errors) from None
+
+    payload = read_gate_body(request, DecisionIn, id_field="access_point_id", on_malformed=store_malformed)
     point = get_visible(visible, payload.access_point_id, "access point")
     event = gate_services.gate_decide(
         actor=actor, access_point=point, credential_number=payload.credential, plate=payload.plate,

@@ -1,14 +1,11 @@
 """The release API: the customs and terminal lights (holds, the discharge) and the pickup
 decision at the terminal gate."""
 
-import json
 
-import pydantic
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.errors import ValidationError
 
-from havenwatch.core.api.common import get_visible, need, principal_of
+from havenwatch.core.api.common import get_visible, need, principal_of, read_gate_body
 from havenwatch.core.errors import ValidationFailed
 from havenwatch.core.models import Facility
 from havenwatch.release import selectors
@@ -98,34 +95,19 @@ def _pickup_out(attempt: PickupAttempt) -> dict:
     }
 
 
-def _terminal_id(raw) -> int | None:
-    value = raw.get("terminal_id") if isinstance(raw, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
-        return value
-    return None
-
-
 @router.post("/pickups", response=PickupOut, summary="Gate pickup decision: may this driver take this container now",
              description=PICKUP_DESCRIPTION, openapi_extra=_PICKUP_BODY)
 def pickup_create(request):
     actor = principal_of(request)
     need(actor, "release.pickup")
-    try:
-        raw = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError([{"loc": ["body"], "msg": "the body is not JSON"}]) from None
     terminals = Facility.objects.restrict(actor, "release.pickup")
-    try:
-        payload = PickupIn.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        terminal_id = _terminal_id(raw)
-        terminal = terminals.filter(pk=terminal_id).first() if terminal_id is not None else None
-        if terminal is not None:
-            # Stored as a malformed attempt: no container number reaches the decision.
-            pickup_services.pickup_decide(actor=actor, terminal=terminal, container_number="",
-                                          credential_number=None)
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid")} for e in exc.errors()]
-        raise ValidationError(errors) from None
+
+    def store_malformed(terminal_id: int) -> None:
+        terminal = terminals.filter(pk=terminal_id).first()
+        if terminal is not None:  # stored as a malformed attempt: no container number reaches the decision
+            pickup_services.pickup_decide(actor=actor, terminal=terminal, container_number="", credential_number=None)
+
+    payload = read_gate_body(request, PickupIn, id_field="terminal_id", on_malformed=store_malformed)
     terminal = get_visible(terminals, payload.terminal_id, "terminal")
     attempt = pickup_services.pickup_decide(
         actor=actor, terminal=terminal, container_number=payload.container, credential_number=payload.credential,

@@ -28,3 +28,13 @@ def container_number(value, *, field: str = "container") -> str:
               "a check digit, e.g. CSQU3054383.") % {"number": compact[:20]},
             field=field,
         ) from None
+
+
+def reason(value, message: str) -> str:
+    """A reason someone must give (a block, a hold, a refusal): ``message`` when it is empty."""
+    value = " ".join((value or "").split()) if isinstance(value, str) else ""
+    if not value:
+        raise ValidationFailed(message, field="reason")
+    if len(value) > 300:
+        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
+    return value

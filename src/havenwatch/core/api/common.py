@@ -63,3 +63,30 @@ def as_utc(value: datetime | None, field: str) -> datetime | None:
         return value.astimezone(UTC)
     except OverflowError as exc:
         raise ValidationFailed(f"{field}: the date-time is out of range.", field=field) from exc
+
+
+def read_gate_body(request, schema, *, id_field: str, on_malformed) -> object:
+    """The JSON body of a gate's request, validated against ``schema``.
+
+    A gate's refusals are evidence: when the body cannot be validated but names, in
+    ``id_field``, an id that ``on_malformed(id)`` accepts (it stores the attempt and
+    returns True, or returns False for an id the caller may not use), the attempt is
+    stored before the 422. A body that is not JSON is a 422 with nothing stored.
+    """
+    import json
+
+    import pydantic
+    from ninja.errors import ValidationError
+
+    try:
+        raw = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError([{"loc": ["body"], "msg": "the body is not JSON"}]) from None
+    try:
+        return schema.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        value = raw.get(id_field) if isinstance(raw, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31:
+            on_malformed(value)
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid")} for e in exc.errors()]
+        raise ValidationError(errors) from None

@@ -9,19 +9,11 @@ from django.utils.translation import gettext as _
 from havenwatch.core import clock
 from havenwatch.core.authz import require
 from havenwatch.core.choices import OrganisationKind
-from havenwatch.core.errors import Conflict, PermissionRefused, ValidationFailed
+from havenwatch.core.errors import Conflict, PermissionRefused
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
+from havenwatch.release import validation
 from havenwatch.release.models import Container, CustomsHold
-
-
-def _reason(value: str, message: str) -> str:
-    value = " ".join((value or "").split())
-    if not value:
-        raise ValidationFailed(message, field="reason")
-    if len(value) > 300:
-        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
-    return value
 
 
 def _require_customs(actor: Principal, what: str) -> None:
@@ -35,7 +27,7 @@ def _require_customs(actor: Principal, what: str) -> None:
 def hold_place(*, actor: Principal, container: Container, reason: str) -> CustomsHold:
     """Customs stops the container (e.g. selected for a scan): its customs light turns red."""
     _require_customs(actor, _("hold a container"))
-    reason = _reason(reason, _("Say why the container is held."))
+    reason = validation.reason(reason, _("Say why the container is held."))
     container = Container.objects.select_for_update().select_related("terminal").get(pk=container.pk)
     if CustomsHold.objects.filter(container=container, released_at__isnull=True).exists():
         raise Conflict(_("Container %(number)s is held by customs already.") % {"number": container.number})
@@ -55,7 +47,7 @@ def hold_place(*, actor: Principal, container: Container, reason: str) -> Custom
 @transaction.atomic
 def hold_release(*, actor: Principal, hold: CustomsHold, reason: str) -> CustomsHold:
     _require_customs(actor, _("release a hold"))
-    reason = _reason(reason, _("Say why the hold is released."))
+    reason = validation.reason(reason, _("Say why the hold is released."))
     hold = CustomsHold.objects.select_for_update(of=("self",)).select_related("container__terminal").get(pk=hold.pk)
     if hold.released_at is not None:
         raise Conflict(_("This hold was released already."))

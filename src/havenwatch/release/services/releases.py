@@ -61,15 +61,6 @@ def _reference(value: str) -> str:
     return value
 
 
-def _reason(value: str, message: str) -> str:
-    value = " ".join((value or "").split())
-    if not value:
-        raise ValidationFailed(message, field="reason")
-    if len(value) > 300:
-        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
-    return value
-
-
 def _first_party(organisation) -> Organisation:
     if not isinstance(organisation, Organisation) or not organisation.is_active:
         raise ValidationFailed(_("Name an active organisation as the first release party."), field="first_party")
@@ -168,7 +159,7 @@ def release_block(*, actor: Principal, release: CommercialRelease, reason: str) 
     """Stop a release for now (e.g. unpaid freight); nobody can pick the container up."""
     _require_issuer(actor, release, _("block it"))
     release = _locked(release)
-    reason = _reason(reason, _("Say why the release is blocked."))
+    reason = validation.reason(reason, _("Say why the release is blocked."))
     if release.status != ReleaseStatus.ACTIVE:
         raise Conflict(_("Only an active release can be blocked; this one is: %(status)s.")
                        % {"status": release.get_status_display()})
@@ -179,7 +170,7 @@ def release_block(*, actor: Principal, release: CommercialRelease, reason: str) 
 def release_unblock(*, actor: Principal, release: CommercialRelease, reason: str) -> CommercialRelease:
     _require_issuer(actor, release, _("unblock it"))
     release = _locked(release)
-    reason = _reason(reason, _("Say why the release is unblocked."))
+    reason = validation.reason(reason, _("Say why the release is unblocked."))
     if release.status != ReleaseStatus.BLOCKED:
         raise Conflict(_("Only a blocked release can be unblocked; this one is: %(status)s.")
                        % {"status": release.get_status_display()})
@@ -191,7 +182,7 @@ def release_revoke(*, actor: Principal, release: CommercialRelease, reason: str)
     """End a release for good: the whole chain behind it falls, and everyone in it is told."""
     _require_issuer(actor, release, _("revoke it"))
     release = _locked(release)
-    reason = _reason(reason, _("Say why the release is revoked."))
+    reason = validation.reason(reason, _("Say why the release is revoked."))
     if release.status not in LIVE_STATUSES:
         raise Conflict(_("Only a live release can be revoked; this one is: %(status)s.")
                        % {"status": release.get_status_display()})
@@ -208,7 +199,7 @@ def release_reissue(
     """Withdraw a live release and issue its successor (a new version, the chain restored)."""
     _require_issuer(actor, release, _("withdraw and reissue it"))
     release = _locked(release)
-    reason = _reason(reason, _("Say why the release is withdrawn and reissued."))
+    reason = validation.reason(reason, _("Say why the release is withdrawn and reissued."))
     if release.status not in LIVE_STATUSES:
         raise Conflict(_("Only a live release can be withdrawn and reissued; this one is: %(status)s.")
                        % {"status": release.get_status_display()})

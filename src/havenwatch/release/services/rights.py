@@ -18,6 +18,7 @@ from havenwatch.core.errors import Conflict, PermissionRefused, ValidationFailed
 from havenwatch.core.models import Organisation
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
+from havenwatch.release import validation
 from havenwatch.release.choices import LIVE_STATUSES, RightStatus
 from havenwatch.release.models import CommercialRelease, ReleaseRight
 
@@ -88,11 +89,7 @@ def right_decline(*, actor: Principal, right: ReleaseRight, reason: str) -> Rele
     """The receiver declines, saying why; the sender keeps holding its right."""
     _require_party(actor, right.holder_id, _("decline this right"))
     right = _locked(right)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationFailed(_("Say why you decline: the sender reads it."), field="reason")
-    if len(reason) > 300:
-        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
+    reason = validation.reason(reason, _("Say why you decline: the sender reads it."))
     if right.status != RightStatus.OFFERED:
         raise Conflict(_("Only an offered right can be declined; this one is: %(status)s.")
                        % {"status": right.get_status_display()})
@@ -132,11 +129,7 @@ def right_revoke(*, actor: Principal, right: ReleaseRight, reason: str) -> Relea
     _require_party(actor, right.offered_by_id, _("revoke this right"))
     right = _locked(right)
     _require_live(right)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationFailed(_("Say why you take the right back: the receiver reads it."), field="reason")
-    if len(reason) > 300:
-        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
+    reason = validation.reason(reason, _("Say why you take the right back: the receiver reads it."))
     if right.status not in (RightStatus.OFFERED, RightStatus.HELD):
         raise Conflict(_("This right can no longer be taken back; its status is: %(status)s.")
                        % {"status": right.get_status_display()})
