@@ -249,3 +249,9 @@ def test_the_trace_lists_every_party_and_act_in_order(p):
     assert document["container"] == NUMBER and len(document["steps"]) == len(steps)
     with pytest.raises(ServiceError, match="may not do this"):
         container_trace(principal=p.acting["haulier"], container=p.release.container)
+
+
+def test_a_foreign_truck_is_assigned_and_recognised_at_the_gate(p):
+    assignment = p.assign(plate="NL:AB-123-C")
+    assert assignment.plate == "NL:AB123C"
+    assert p.pick(plate="nl:ab 123 c").granted

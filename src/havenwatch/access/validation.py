@@ -61,6 +61,16 @@ def plate(value: str, country: str) -> str:
     return f"{country}:{characters}"
 
 
+def plate_in(value: str, default_country: str) -> str:
+    """A plate given as ``CC:CHARS`` (``NL:AB-123-C``) or bare, in ``default_country``
+    (the port's country): the form people and the API register plates in."""
+    text = (value or "").strip() if isinstance(value, str) else ""
+    country, sep, rest = text.partition(":")
+    if sep and len(country.strip()) == 2:
+        return plate(rest, country.strip())
+    return plate(text, default_country)
+
+
 def credential_number(value: str) -> str:
     """A credential's number: 8 to 40 capital letters, digits and dashes."""
     raw = (value or "").strip()

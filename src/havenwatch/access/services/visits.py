@@ -192,16 +192,6 @@ def _may_announce_person(actor: Principal, person: Person) -> bool:
             or may(actor, "access.view_person", person))
 
 
-def _normalise_plate(value: str, facility: Facility) -> str:
-    value = (value or "").strip()
-    if not value:
-        return ""
-    country, sep, rest = value.partition(":")
-    if sep and len(country) == 2:
-        return access_validation.plate(rest, country)
-    return access_validation.plate(value, facility.port.unlocode[:2])
-
-
 @transaction.atomic
 def visit_announce(
     *,
@@ -264,7 +254,7 @@ def visit_announce(
         if not isinstance(zone, Zone) or zone.facility_id != facility.pk:
             raise ValidationFailed(_("%(zone)s is not a zone of %(facility)s.")
                                    % {"zone": getattr(zone, "name", zone), "facility": facility.name}, field="zones")
-    plate = _normalise_plate(plate, facility)
+    plate = access_validation.plate_in(plate, facility.port.unlocode[:2]) if (plate or "").strip() else ""
     visitors = list(visitors or [])
     if not visitors:
         raise ValidationFailed(_("Announce at least one visitor."), field="visitors")

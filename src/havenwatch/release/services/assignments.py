@@ -34,16 +34,6 @@ def _tell(actor: Principal, code: str, assignment: DriverAssignment, data: dict,
                **data})
 
 
-def _plate(value: str, country: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(_("Give the truck's number plate."), field="plate")
-    country_code, sep, rest = value.partition(":")
-    if sep and len(country_code) == 2:
-        return access_validation.plate(rest, country_code)
-    return access_validation.plate(value, country)
-
-
 @transaction.atomic
 def assignment_create(
     *, actor: Principal, release: CommercialRelease, credential_number: str, plate: str, slot_start: datetime,
@@ -81,7 +71,9 @@ def assignment_create(
         raise ValidationFailed(_("This driver cannot be assigned: the port ban check is a hit."), field="credential")
     if screening != ScreeningResult.CLEAR:
         raise ValidationFailed(_("The ban check cannot be answered now: try again later."), field="credential")
-    plate = _plate(plate, port.unlocode[:2])
+    if not (plate or "").strip():
+        raise ValidationFailed(_("Give the truck's number plate."), field="plate")
+    plate = access_validation.plate_in(plate, port.unlocode[:2])
     check_window(slot_start, slot_end, start_field="slot_start", end_field="slot_end")
     if slot_end <= clock.now():
         raise ValidationFailed(_("The time slot has ended already."), field="slot_end")

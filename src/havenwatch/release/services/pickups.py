@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from havenwatch.access import validation as access_validation
 from havenwatch.access.choices import CredentialState, ScreeningResult
+from havenwatch.access.decisions import MalformedInput, normalise_plate
 from havenwatch.access.models import Credential
 from havenwatch.access.services.screening import ban_check
 from havenwatch.core import clock
@@ -109,9 +110,9 @@ def _reasons(*, terminal, number, credential_number, plate, biometric_match, at:
         if ban_check(person=credential.person, port=terminal.port, at=at) != ScreeningResult.CLEAR:
             reasons.append(PickupReason.PORT_BAN)
     if assignment is not None:
-        try:
-            read = access_validation.plate(plate or "", terminal.port.unlocode[:2]) if plate else ""
-        except ServiceError:
+        try:  # read as the access gate reads plates: leniently, a foreign prefix kept
+            read = normalise_plate(plate, terminal.port.unlocode[:2].upper()) if plate else ""
+        except MalformedInput:
             read = ""
         if read != assignment.plate:
             reasons.append(PickupReason.PLATE_MISMATCH)
