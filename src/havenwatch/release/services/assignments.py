@@ -19,6 +19,7 @@ from havenwatch.core.authz import require
 from havenwatch.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
+from havenwatch.release import validation
 from havenwatch.release.choices import LIVE_STATUSES, AssignmentStatus, RightStatus
 from havenwatch.release.models import CommercialRelease, DriverAssignment, ReleaseRight
 
@@ -105,13 +106,11 @@ def assignment_cancel(*, actor: Principal, assignment: DriverAssignment, reason:
                   .select_related("release__container__terminal", "credential").get(pk=assignment.pk))
     if assignment.haulier_id != actor.organisation_id and not actor.unrestricted:
         raise PermissionRefused(_("Only the haulier that made the assignment can cancel it."))
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationFailed(_("Say why the assignment is cancelled."), field="reason")
+    reason = validation.reason(reason, _("Say why the assignment is cancelled."))
     if assignment.status != AssignmentStatus.ACTIVE:
         raise Conflict(_("Only an active assignment can be cancelled; this one is: %(status)s.")
                        % {"status": assignment.get_status_display()})
-    _end(actor, assignment, AssignmentStatus.CANCELLED, reason[:300], clock.now())
+    _end(actor, assignment, AssignmentStatus.CANCELLED, reason, clock.now())
     return assignment
 
 

@@ -22,7 +22,7 @@ from havenwatch.access.services.screening import ban_check
 from havenwatch.core import clock
 from havenwatch.core.authz import require
 from havenwatch.core.choices import EventAudience
-from havenwatch.core.errors import Conflict, PermissionRefused, ServiceError, ValidationFailed
+from havenwatch.core.errors import Conflict, PermissionRefused, ServiceError
 from havenwatch.core.models import Facility
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
@@ -171,11 +171,7 @@ def pickup_override(*, actor: Principal, attempt: PickupAttempt, reason: str) ->
     if not actor.unrestricted and actor.organisation_id != terminal.operator_id:
         raise PermissionRefused(_("Only %(terminal)s's operator can override its pickups.")
                                 % {"terminal": terminal.name})
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationFailed(_("Say why the pickup is let through: it is audited."), field="reason")
-    if len(reason) > 300:
-        raise ValidationFailed(_("The reason is at most 300 characters."), field="reason")
+    reason = validation.reason(reason, _("Say why the pickup is let through: it is audited."))
     if attempt.granted or PickupAttempt.objects.filter(override_of=attempt).exists():
         raise Conflict(_("Only a refused pickup that was not overridden yet can be overridden."))
     blocking = [r for r in attempt.reasons if r not in OVERRIDABLE_REASONS]
