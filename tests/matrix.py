@@ -152,10 +152,10 @@ def register_world(builder: Callable[[MatrixWorld], None]) -> None:
 
 
 def load_extensions() -> None:
-    """Import every ``tests/<app>/matrix_entries.py``: other apps' entries and world rows."""
+    """Import every ``tests/<app>/matrix_entries*.py``: other apps' entries and world rows."""
     root = Path(__file__).parent
-    for path in sorted(root.glob("*/matrix_entries.py")):
-        importlib.import_module(f"tests.{path.parent.name}.matrix_entries")
+    for path in sorted(root.glob("*/matrix_entries*.py")):
+        importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
 
 
 def entries() -> list[Entry]:

@@ -40,9 +40,9 @@ def _add_routers() -> None:
                           api_visits.router):
         api.add_router("/access/", access_router)
     from havenwatch.release import api as release_api
-    from havenwatch.release import api_chain, api_gate
+    from havenwatch.release import api_chain, api_edi, api_gate, api_trace
 
-    for release_router in (release_api.router, api_chain.router, api_gate.router):
+    for release_router in (release_api.router, api_chain.router, api_gate.router, api_edi.router, api_trace.router):
         api.add_router("/release/", release_router)
 
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("access/", include("havenwatch.access.urls")),
+    path("release/", include("havenwatch.release.urls")),
     path("", include("havenwatch.core.urls")),
 ]

@@ -41,6 +41,7 @@ from tests.matrix import (
     GG,
     HP,
     INV,
+    OP,
     PFSO,
     PSO,
     SA,
@@ -49,7 +50,8 @@ from tests.matrix import (
     register_world,
 )
 
-VIEWERS = frozenset({ADMIN, SA, FW, HP, PSO, AUD, INV})  # the line, the parties, the port's authorities
+# the line, the parties, the terminal's staff and the port's authorities
+VIEWERS = frozenset({ADMIN, SA, FW, HP, PSO, AUD, INV, PFSO, GG, OP})
 LINE = frozenset({ADMIN, SA})
 PARTIES = frozenset({ADMIN, SA, FW, HP})
 HAULIERS = frozenset({ADMIN, HP})

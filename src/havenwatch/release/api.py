@@ -6,7 +6,6 @@ these handlers find the row the caller may see (another organisation's is a 404)
 one service and render.
 """
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -16,8 +15,7 @@ from havenwatch.core.api.problems import TITLES, problem
 from havenwatch.core.errors import ValidationFailed
 from havenwatch.core.models import Facility, Organisation
 from havenwatch.release import selectors
-from havenwatch.release.choices import AssignmentStatus, ReleaseStatus, RightStatus
-from havenwatch.release.models import DriverAssignment, ReleaseRight
+from havenwatch.release.choices import ReleaseStatus
 from havenwatch.release.schemas import (
     BulkOut,
     DbId,
@@ -29,7 +27,6 @@ from havenwatch.release.schemas import (
     ReleaseIn,
     ReleaseOut,
     ReleasePatch,
-    sees_whole_chain,
 )
 from havenwatch.release.services import releases as release_services
 
@@ -37,34 +34,6 @@ router = Router(tags=["release: releases"])
 
 
 # --- what a caller may see of a release ------------------------------------------------
-
-
-def _visible_chain(actor, release) -> list[ReleaseRight]:
-    rights = (ReleaseRight.objects.filter(release=release)
-              .select_related("release__container__terminal", "holder", "offered_by").order_by("offered_at", "pk"))
-    if not sees_whole_chain(actor, release):
-        org = actor.organisation_id
-        rights = rights.filter(Q(holder_id=org) | Q(offered_by_id=org))
-    return list(rights)
-
-
-def _release_detail(actor, release) -> dict:
-    whole = sees_whole_chain(actor, release)
-    org = actor.organisation_id
-    chain = _visible_chain(actor, release)
-    held = next((right for right in chain if right.status == RightStatus.HELD), None)
-    # Driver assignments: the haulier's and the authorities' (deny by default at the queryset).
-    assignment = (DriverAssignment.objects.restrict(actor, "release.view_release")
-                  .filter(release=release, status=AssignmentStatus.ACTIVE).select_related("credential").first())
-    return {
-        **ReleaseOut.from_orm(release).model_dump(),
-        "first_party_id": release.first_party_id if whole or release.first_party_id == org else None,
-        "lights": selectors.lights(release.container),
-        "holder": {"id": held.holder_id, "name": held.holder.name} if held is not None else None,
-        "you_hold": held is not None and org is not None and held.holder_id == org,
-        "chain": chain,
-        "assignment": assignment,
-    }
 
 
 def _visible(actor, release_id: int):
@@ -109,7 +78,8 @@ def release_list(request, filters: Query[ReleaseFilter]):
             summary="A release: its lights, who holds it, the links of the chain you may see, the driver")
 def release_detail(request, release_id: int):
     actor = principal_of(request)
-    return _release_detail(actor, _visible(actor, release_id))
+    release = _visible(actor, release_id)
+    return {**ReleaseOut.from_orm(release).model_dump(), **selectors.release_view(actor, release)}
 
 
 # --- the shipping line's acts ---------------------------------------------------------

@@ -9,4 +9,4 @@ class ReleaseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from havenwatch.release import audit_events, consumers, permissions, seed, simulation  # noqa: F401
+        from havenwatch.release import audit_events, consumers, navigation, permissions, seed, simulation  # noqa: F401

@@ -30,3 +30,7 @@ register("release.assignment.cancelled", _("Driver assignment cancelled"), field
 register("release.pickup", _("Pickup decision"), fields=("container", "granted", "reasons", "credential", "plate"))
 register("release.pickup.override", _("Pickup let through by the terminal"),
          fields=("container", "override_of", "overridden_reasons", "reason"))
+register("release.trace.read", _("Chain of custody read"), fields=("container", "format", "steps"))
+register("release.coreor.imported", _("EDIFACT COREOR message imported"),
+         fields=("interchange", "message", "function", "releases", "containers"))
+register("release.coreor.refused", _("EDIFACT COREOR message refused"), fields=("interchange", "segment", "reason"))

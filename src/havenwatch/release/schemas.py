@@ -11,19 +11,12 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from havenwatch.release.choices import PickupReason, RightStatus
+from havenwatch.release.selectors import sees_whole_chain
 
 DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 # --- what a caller may see (a selector's question; kept here beside its only readers) ---
-
-
-def sees_whole_chain(actor, release) -> bool:
-    """The issuing line, the authorities of the port and the platform see every link of a
-    release's chain; a party sees only the links it received or passed on."""
-    return (actor.unrestricted or release.shipping_line_id == actor.organisation_id
-            or (actor.has_perm("release.view_release")
-                and release.container.terminal.port_id in actor.jurisdiction_port_ids))
 
 
 def _actor(context):

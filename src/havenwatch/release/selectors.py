@@ -9,8 +9,14 @@ from django.db.models import Q, QuerySet
 
 from havenwatch.core import clock
 from havenwatch.core.principal import Principal
-from havenwatch.release.choices import LIVE_STATUSES, Light, ReleaseStatus, RightStatus
-from havenwatch.release.models import CommercialRelease, Container, CustomsHold, ReleaseRight
+from havenwatch.release.choices import LIVE_STATUSES, AssignmentStatus, Light, ReleaseStatus, RightStatus
+from havenwatch.release.models import (
+    CommercialRelease,
+    Container,
+    CustomsHold,
+    DriverAssignment,
+    ReleaseRight,
+)
 
 
 @dataclass(frozen=True)
@@ -47,16 +53,71 @@ def lights(container: Container, at: datetime | None = None) -> Lights:
 
 def release_list(*, principal: Principal) -> QuerySet[CommercialRelease]:
     """Releases the principal may see: its line's, those its organisation holds or held a
-    right of (or was offered one), and, for authorities, those in their ports."""
+    right of (or was offered one), those at a terminal it operates, and, for authorities,
+    those in their ports."""
     action = "release.view_release"
     qs = CommercialRelease.objects.restrict(principal, action)
     if principal.has_perm(action) and principal.organisation_id is not None and not principal.unrestricted:
+        org = principal.organisation_id
         qs = CommercialRelease.objects.filter(
             Q(pk__in=qs.values("pk"))
-            | Q(pk__in=ReleaseRight.objects.filter(holder_id=principal.organisation_id).values("release_id")))
+            | Q(container__terminal__operator_id=org)
+            | Q(pk__in=ReleaseRight.objects.filter(holder_id=org).values("release_id")))
     return qs.select_related("container__terminal", "shipping_line", "first_party")
+
+
+def container_list(*, principal: Principal) -> QuerySet[Container]:
+    """Containers the principal may see: at terminals its organisation operates, in ports
+    it has a jurisdiction over (customs, police, the port authority), and those of the
+    releases it sees."""
+    action = "release.view_release"
+    qs = Container.objects.restrict(principal, action)
+    if principal.has_perm(action) and principal.organisation_id is not None and not principal.unrestricted:
+        qs = Container.objects.filter(
+            Q(pk__in=qs.values("pk"))
+            | Q(pk__in=release_list(principal=principal).values("container_id")))
+    return qs.select_related("terminal__port")
 
 
 def holder(release: CommercialRelease) -> ReleaseRight | None:
     """The right held now (one at most), or None."""
     return ReleaseRight.objects.filter(release=release, status=RightStatus.HELD).select_related("holder").first()
+
+
+def sees_whole_chain(actor: Principal, release: CommercialRelease) -> bool:
+    """The issuing line, the authorities of the port and the platform see every link of a
+    release's chain; a party sees only the links it received or passed on."""
+    return (actor.unrestricted or release.shipping_line_id == actor.organisation_id
+            or (actor.has_perm("release.view_release")
+                and release.container.terminal.port_id in actor.jurisdiction_port_ids))
+
+
+def visible_chain(actor: Principal, release: CommercialRelease) -> list[ReleaseRight]:
+    """The links of a release's chain the actor may see, oldest first."""
+    rights = (ReleaseRight.objects.filter(release=release)
+              .select_related("release__container__terminal", "holder", "offered_by").order_by("offered_at", "pk"))
+    if not sees_whole_chain(actor, release):
+        org = actor.organisation_id
+        rights = rights.filter(Q(holder_id=org) | Q(offered_by_id=org))
+    return list(rights)
+
+
+def release_view(actor: Principal, release: CommercialRelease) -> dict:
+    """What one reader may see of a release beyond its own fields: lights, the holder, the
+    visible chain and the active driver assignment (the haulier's and the authorities')."""
+    whole = sees_whole_chain(actor, release)
+    org = actor.organisation_id
+    chain = visible_chain(actor, release)
+    held = next((right for right in chain if right.status == RightStatus.HELD), None)
+    assignment = (DriverAssignment.objects.restrict(actor, "release.view_release")
+                  .filter(release=release, status=AssignmentStatus.ACTIVE)
+                  .select_related("credential__person", "haulier").first())
+    return {
+        "first_party_id": release.first_party_id if whole or release.first_party_id == org else None,
+        "whole_chain": whole,
+        "lights": lights(release.container),
+        "holder": {"id": held.holder_id, "name": held.holder.name} if held is not None else None,
+        "you_hold": held is not None and org is not None and held.holder_id == org,
+        "chain": chain,
+        "assignment": assignment,
+    }

@@ -1,0 +1,3 @@
+"""Filled by the customs pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Filled by the edi pages."""
+
+urlpatterns: list = []

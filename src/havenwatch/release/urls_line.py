@@ -1,0 +1,3 @@
+"""Filled by the line pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Filled by the parties pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Filled by the terminal pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Filled by the trace pages."""
+
+urlpatterns: list = []
