@@ -371,7 +371,7 @@ INV, CM, AUD = R.AUTHORITY_INVESTIGATOR.value, R.COMMITTEE_MEMBER.value, R.AUDIT
 
 ONLY_ADMIN = frozenset({ADMIN})
 MANAGERS = frozenset({ADMIN, PSO, PFSO, AM})  # people who give roles
-INTEGRATORS = frozenset({ADMIN, PSO, PFSO, AM, SA})  # tokens and webhooks
+INTEGRATORS = frozenset({ADMIN, PSO, PFSO, AM, SA, FW, HP})  # tokens and webhooks
 NO_FACILITY_VIEW = {SA: 404, FW: 404, HP: 404, DR: 404}
 
 

@@ -260,6 +260,33 @@ def test_checkpoints_are_written_every_n_records(world, settings):
 
 
 @pytest.mark.django_db
+def test_a_batch_append_links_like_single_appends_and_checkpoints_where_they_fall(world, settings):
+    settings.HAVENWATCH = {**settings.HAVENWATCH, "AUDIT_CHECKPOINT_EVERY": 4}
+    make_records(world, 2)
+    pso = world.pso()
+    batch = audit.record_many(actor=pso, entries=[
+        {"code": "core.token.revoked", "subject": ("core.apitoken", i), "data": {"name": f"gate {i}"}}
+        for i in range(7)])
+    assert [r.sequence for r in batch] == list(range(3, 10))
+    assert all(r.pk is not None for r in batch)
+    make_records(world, 1)  # a single append after the batch links to its last record
+    assert AuditRecord.objects.get(sequence=10).previous_hash == batch[-1].hash
+    assert list(AuditCheckpoint.objects.order_by("sequence").values_list("sequence", flat=True)) == [4, 8]
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_a_batch_with_one_bad_entry_appends_nothing(world):
+    make_records(world, 1)
+    before = AuditHead.objects.get(pk=1).sequence
+    with pytest.raises(ValueError):
+        audit.record_many(actor=world.pso(), entries=[
+            {"code": "core.token.revoked", "data": {"name": "fine"}},
+            {"code": "core.token.revoked", "data": {"not_a_field": 1}}])
+    assert AuditHead.objects.get(pk=1).sequence == before == AuditRecord.objects.count()
+
+
+@pytest.mark.django_db
 def test_audit_record_cannot_be_changed_or_removed_through_the_orm(world):
     make_records(world, 1)
     row = AuditRecord.objects.order_by("sequence").first()

@@ -143,3 +143,16 @@ def test_level_change_notifies_each_facility_officer_and_operator_once(world):
     ConsumerOffset.objects.filter(consumer="core.notifications").update(sequence=0)
     events.run_consumer(notifications)
     assert Notification.objects.filter(kind="security_level_ack").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_batch_of_events_gets_consecutive_sequences_and_its_parties(world):
+    first = events.publish(type="core.test", organisation_id=world.operator.pk)
+    batch = events.publish_many([
+        {"type": "core.test", "organisation_id": world.operator.pk, "parties": [world.company.pk, None]},
+        {"type": "core.test", "organisation_id": world.company.pk, "parties": [world.company.pk]},
+    ])
+    assert [e.sequence for e in batch] == [first.sequence + 1, first.sequence + 2]
+    # the owner is never listed as a party of its own event; nobody is listed twice
+    assert list(batch[0].parties.values_list("organisation_id", flat=True)) == [world.company.pk]
+    assert not batch[1].parties.exists()

@@ -96,33 +96,54 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditRecord:
     """Append one record to the chain, in the caller's transaction."""
-    prepared = _prepare_data(code, data)
-    subject_type, subject_id = _subject(subject)
+    return record_many(actor=actor, entries=[dict(
+        code=code, subject=subject, organisation_id=organisation_id, port_id=port_id, data=data)])[0]
+
+
+def record_many(*, actor, entries: list[dict[str, Any]]) -> list[AuditRecord]:
+    """Append many records by one actor (keyword arguments of :func:`record` each), in
+    order, under one lock of the head: a bulk act audits each of its rows as a single
+    act would, at a fraction of the cost. Checkpoints fall where they would one by one."""
+    if not entries:
+        return []
+    prepared_entries = [(_prepare_data(e["code"], e.get("data")), *_subject(e.get("subject"))) for e in entries]
+    actor_label = actor.label[:160]
+    actor_id = actor.user_id
+    every = settings.HAVENWATCH["AUDIT_CHECKPOINT_EVERY"]
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().get(pk=1)
         occurred_at = clock.now()
-        sequence = head.sequence + 1
-        data_digest = digest(prepared)
-        actor_label = actor.label[:160]
-        actor_id = actor.user_id
-        if organisation_id is None:
-            organisation_id = actor.organisation_id
-        new_hash = link_hash(
-            sequence=sequence, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
-            organisation_id=organisation_id, port_id=port_id, code=code, subject_type=subject_type,
-            subject_id=subject_id, data_digest=data_digest, previous_hash=head.hash,
-        )
-        rec = AuditRecord.objects.create(
-            sequence=sequence, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
-            organisation_id=organisation_id, port_id=port_id, code=code, subject_type=subject_type,
-            subject_id=subject_id, data=prepared, data_digest=data_digest, previous_hash=head.hash,
-            hash=new_hash,
-        )
-        AuditHead.objects.filter(pk=1).update(sequence=sequence, hash=new_hash)
-        every = settings.HAVENWATCH["AUDIT_CHECKPOINT_EVERY"]
-        if every and sequence % every == 0:
-            _write_checkpoint(sequence, new_hash)
-    return rec
+        sequence, previous = head.sequence, head.hash
+        records, checkpoints = [], []
+        for entry, (prepared, subject_type, subject_id) in zip(entries, prepared_entries, strict=True):
+            sequence += 1
+            organisation_id = entry.get("organisation_id")
+            if organisation_id is None:
+                organisation_id = actor.organisation_id
+            port_id = entry.get("port_id")
+            data_digest = digest(prepared)
+            new_hash = link_hash(
+                sequence=sequence, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
+                organisation_id=organisation_id, port_id=port_id, code=entry["code"], subject_type=subject_type,
+                subject_id=subject_id, data_digest=data_digest, previous_hash=previous,
+            )
+            records.append(AuditRecord(
+                sequence=sequence, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
+                organisation_id=organisation_id, port_id=port_id, code=entry["code"], subject_type=subject_type,
+                subject_id=subject_id, data=prepared, data_digest=data_digest, previous_hash=previous,
+                hash=new_hash,
+            ))
+            if every and sequence % every == 0:
+                checkpoints.append((sequence, new_hash))
+            previous = new_hash
+        if len(records) == 1:
+            records[0].save(force_insert=True)
+        else:
+            records = AuditRecord.objects.bulk_create(records, batch_size=2000)
+        AuditHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
+        for checkpoint_sequence, checkpoint_hash in checkpoints:
+            _write_checkpoint(checkpoint_sequence, checkpoint_hash)
+    return records
 
 
 def _write_checkpoint(sequence: int, hash_: str) -> AuditCheckpoint:

@@ -8,17 +8,24 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """A request that the rules refuse. ``status`` is the HTTP status the API answers with."""
+    """A request that the rules refuse. ``status`` is the HTTP status the API answers with.
+
+    ``errors`` lists the items of a refused batch (a bulk import, a file), each a dict with
+    at least ``message`` (and, by convention, ``index``/``field``/``code``/``segment``): the
+    API returns them as the problem's ``errors``, a page as a list under the form.
+    """
 
     status = 400
     code = "invalid"
 
-    def __init__(self, message, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(self, message, *, code: str | None = None, field: str | None = None,
+                 errors: list[dict] | None = None) -> None:
         super().__init__(str(message))
         self.message = message
         if code:
             self.code = code
         self.field = field
+        self.errors = errors or []
 
 
 class ValidationFailed(ServiceError):

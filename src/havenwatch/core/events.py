@@ -10,7 +10,7 @@ where it stopped, without loss and without doing anything twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,17 @@ from django.db import models, transaction
 
 from havenwatch.core import clock, notify
 from havenwatch.core.choices import EventAudience
-from havenwatch.core.models import ConsumerOffset, OutboxEvent, OutboxHead
+from havenwatch.core.models import ConsumerOffset, OutboxEvent, OutboxEventParty, OutboxHead
 
 log = logging.getLogger(__name__)
+
+
+def _subject_key(subject: models.Model | tuple[str, Any] | None) -> tuple[str, str]:
+    if subject is None:
+        return "", ""
+    if isinstance(subject, tuple):
+        return subject[0], str(subject[1])
+    return subject._meta.label_lower, str(subject.pk)
 
 
 def publish(
@@ -33,33 +41,48 @@ def publish(
     audience: str = EventAudience.ORGANISATION,
     priority: int = 3,
     payload: dict[str, Any] | None = None,
+    parties: Iterable[int | None] = (),
 ) -> OutboxEvent:
-    """Write a domain event to the outbox, in the caller's transaction."""
-    if subject is None:
-        subject_type, subject_id = "", ""
-    elif isinstance(subject, tuple):
-        subject_type, subject_id = subject[0], str(subject[1])
-    else:
-        subject_type, subject_id = subject._meta.label_lower, str(subject.pk)
+    """Write a domain event to the outbox, in the caller's transaction.
+
+    ``parties``: other organisations the event concerns; they see it as its owner does
+    (in their feed and through their webhooks).
+    """
+    return publish_many([dict(
+        type=type, subject=subject, organisation_id=organisation_id, port_id=port_id, facility_id=facility_id,
+        audience=audience, priority=priority, payload=payload, parties=parties,
+    )])[0]
+
+
+def publish_many(items: list[dict[str, Any]]) -> list[OutboxEvent]:
+    """Write many events at once (keyword arguments of :func:`publish` each), in sequence
+    order, under one lock of the outbox head: what a bulk act publishes."""
+    if not items:
+        return []
     with transaction.atomic():
         head = OutboxHead.objects.select_for_update().get(pk=1)
-        sequence = head.sequence + 1
-        OutboxHead.objects.filter(pk=1).update(sequence=sequence)
-        event = OutboxEvent.objects.create(
-            sequence=sequence,
-            created_at=clock.now(),
-            type=type,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            organisation_id=organisation_id,
-            port_id=port_id,
-            facility_id=facility_id,
-            audience=audience,
-            priority=priority,
-            payload=payload or {},
-        )
-        transaction.on_commit(lambda: notify.wake(sequence))
-    return event
+        now = clock.now()
+        events = []
+        for offset, item in enumerate(items, start=1):
+            subject_type, subject_id = _subject_key(item.get("subject"))
+            events.append(OutboxEvent(
+                sequence=head.sequence + offset, created_at=now, type=item["type"], subject_type=subject_type,
+                subject_id=subject_id, organisation_id=item.get("organisation_id"), port_id=item.get("port_id"),
+                facility_id=item.get("facility_id"), audience=item.get("audience") or EventAudience.ORGANISATION,
+                priority=item.get("priority", 3), payload=item.get("payload") or {},
+            ))
+        last = head.sequence + len(items)
+        OutboxHead.objects.filter(pk=1).update(sequence=last)
+        events = OutboxEvent.objects.bulk_create(events, batch_size=2000)
+        links = [
+            OutboxEventParty(event_id=event.pk, organisation_id=party)
+            for event, item in zip(events, items, strict=True)
+            for party in sorted({p for p in item.get("parties") or () if p is not None} - {event.organisation_id})
+        ]
+        if links:
+            OutboxEventParty.objects.bulk_create(links, batch_size=5000)
+        transaction.on_commit(lambda: notify.wake(last))
+    return events
 
 
 # --- consumers -------------------------------------------------------------------

@@ -83,10 +83,10 @@ register("core.view_events", _("Follow the live event feed"),
                 R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER])
 register("core.manage_tokens", _("Create and revoke API tokens"),
          roles=[R.PORT_SECURITY_OFFICER, R.FACILITY_SECURITY_OFFICER, R.COMPANY_ACCESS_MANAGER,
-                R.SHIPPING_AGENT], token_grantable=False)
+                R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER], token_grantable=False)
 register("core.manage_webhooks", _("Manage webhooks"),
          roles=[R.PORT_SECURITY_OFFICER, R.FACILITY_SECURITY_OFFICER, R.COMPANY_ACCESS_MANAGER,
-                R.SHIPPING_AGENT], token_grantable=False)
+                R.SHIPPING_AGENT, R.FORWARDER, R.HAULIER_PLANNER], token_grantable=False)
 
 # Roles that can change security state sign in with a second factor.
 TOTP_REQUIRED_ROLES = frozenset(

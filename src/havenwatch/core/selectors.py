@@ -14,6 +14,7 @@ from havenwatch.core.models import (
     Notification,
     Organisation,
     OutboxEvent,
+    OutboxEventParty,
     Port,
     SecurityLevelAcknowledgement,
     SecurityLevelChange,
@@ -106,7 +107,9 @@ def notification_list(*, principal: Principal) -> QuerySet[Notification]:
 def _event_q(organisation_id: int | None, jurisdiction: frozenset[int], active: frozenset[int]) -> Q:
     q = Q(pk__in=[])
     if organisation_id is not None:
-        q |= Q(organisation_id=organisation_id) & ~Q(audience=EventAudience.PLATFORM)
+        mine = Q(organisation_id=organisation_id) | Q(
+            pk__in=OutboxEventParty.objects.filter(organisation_id=organisation_id).values("event_id"))
+        q |= mine & ~Q(audience=EventAudience.PLATFORM)
     if jurisdiction:
         q |= Q(port_id__in=sorted(jurisdiction)) & ~Q(audience=EventAudience.PLATFORM)
     if active:
@@ -133,6 +136,8 @@ def event_visible_to_organisation(event: OutboxEvent, organisation: Organisation
     if event.audience == EventAudience.PLATFORM:
         return False
     if event.organisation_id == organisation.pk:
+        return True
+    if event.parties.filter(organisation_id=organisation.pk).exists():
         return True
     if event.port_id is not None and event.port_id in jurisdiction:
         return True

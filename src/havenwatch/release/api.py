@@ -11,7 +11,6 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from havenwatch.core.api.common import Page, as_utc, get_visible, need, principal_of
-from havenwatch.core.api.problems import TITLES, problem
 from havenwatch.core.errors import ValidationFailed
 from havenwatch.core.models import Facility, Organisation
 from havenwatch.release import selectors
@@ -127,14 +126,7 @@ def release_bulk(request, payload: ReleaseBulkIn):
          "valid_until": as_utc(row.valid_until, f"releases.{index}.valid_until")}
         for index, row in enumerate(payload.releases)
     ]
-    try:
-        releases = release_services.release_issue_bulk(actor=actor, rows=rows)
-    except ValidationFailed as exc:
-        errors = getattr(exc, "errors", None)
-        if not errors:
-            raise
-        return problem(exc.status, TITLES[exc.status], str(exc.message), code=exc.code, field=exc.field,
-                       errors=errors)
+    releases = release_services.release_issue_bulk(actor=actor, rows=rows)
     return Status(201, {"count": len(releases), "releases": releases})
 
 

@@ -121,3 +121,23 @@ def release_view(actor: Principal, release: CommercialRelease) -> dict:
         "chain": chain,
         "assignment": assignment,
     }
+
+
+CONCERNED = (RightStatus.OFFERED, RightStatus.HELD, RightStatus.PASSED)
+
+
+def concerned_parties(release: CommercialRelease | None) -> set[int]:
+    """Who hears of a change of a release (its feed, its webhooks): the line, the terminal's
+    operator, every party that holds, passed on or is offered its right, and the haulier of
+    its active driver assignment. A party that declined, or whose offer was taken back,
+    is no longer concerned."""
+    if release is None:
+        return set()
+    parties = {release.shipping_line_id, release.container.terminal.operator_id}
+    for holder_id, offered_by_id in ReleaseRight.objects.filter(
+            release=release, status__in=CONCERNED).values_list("holder_id", "offered_by_id"):
+        parties |= {holder_id, offered_by_id}
+    parties |= set(DriverAssignment.objects.filter(release=release, status=AssignmentStatus.ACTIVE)
+                   .values_list("haulier_id", flat=True))
+    parties.discard(None)
+    return parties

@@ -43,7 +43,8 @@ def _validation_errors(errors: list) -> tuple[str, list]:
 def install_problem_handlers(api) -> None:
     @api.exception_handler(ServiceError)
     def service_error(request, exc: ServiceError):
-        return problem(exc.status, TITLES.get(exc.status, "Error"), str(exc.message), code=exc.code, field=exc.field)
+        return problem(exc.status, TITLES.get(exc.status, "Error"), str(exc.message), code=exc.code, field=exc.field,
+                       errors=exc.errors or None)
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

@@ -1,7 +1,7 @@
 """Models of the core app, one module per concept."""
 
 from havenwatch.core.models.audit import AuditCheckpoint, AuditHead, AuditRecord
-from havenwatch.core.models.events import ConsumerOffset, OutboxEvent, OutboxHead
+from havenwatch.core.models.events import ConsumerOffset, OutboxEvent, OutboxEventParty, OutboxHead
 from havenwatch.core.models.integrations import ApiToken, Webhook, WebhookDelivery
 from havenwatch.core.models.notifications import Notification
 from havenwatch.core.models.organisations import Jurisdiction, Organisation
@@ -21,6 +21,7 @@ __all__ = [
     "Notification",
     "Organisation",
     "OutboxEvent",
+    "OutboxEventParty",
     "OutboxHead",
     "Port",
     "SecurityLevelAcknowledgement",

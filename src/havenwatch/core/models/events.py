@@ -37,6 +37,24 @@ class OutboxEvent(models.Model):
         return f"#{self.sequence} {self.type}"
 
 
+class OutboxEventParty(models.Model):
+    """Another organisation an event concerns, told as its owner is (its feed, its webhooks):
+    the parties of a container's release chain hear of each change of it."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="parties")
+    organisation_id = models.BigIntegerField(_("organisation id"))
+
+    class Meta:
+        ordering = ["event", "organisation_id"]
+        verbose_name = _("event party")
+        verbose_name_plural = _("event parties")
+        constraints = [models.UniqueConstraint(fields=["event", "organisation_id"], name="core_event_party_once")]
+        indexes = [models.Index(fields=["organisation_id", "event"], name="core_event_party_org")]
+
+    def __str__(self) -> str:
+        return f"#{self.event_id} → {self.organisation_id}"
+
+
 class OutboxHead(models.Model):
     """The last handed-out event sequence; locking it orders commits."""
 

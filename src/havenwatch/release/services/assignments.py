@@ -29,8 +29,9 @@ REPLACED = "replaced by a new assignment"
 
 def _tell(actor: Principal, code: str, assignment: DriverAssignment, data: dict, priority: int = 3) -> None:
     terminal = assignment.release.container.terminal
+    # The terminal expects (or no longer expects) this driver at its gate.
     emit(actor=actor, code=code, subject=assignment, organisation_id=assignment.haulier_id,
-         port_id=terminal.port_id, facility_id=terminal.pk, priority=priority,
+         port_id=terminal.port_id, facility_id=terminal.pk, priority=priority, parties={terminal.operator_id},
          data={"container": assignment.release.container.number, "credential": assignment.credential.number,
                **data})
 

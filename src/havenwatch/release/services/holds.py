@@ -14,6 +14,12 @@ from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
 from havenwatch.release import validation
 from havenwatch.release.models import Container, CustomsHold
+from havenwatch.release.selectors import concerned_parties, live_release
+
+
+def _concerned(container: Container) -> set[int]:
+    """The terminal and the parties of the container's live release hear of its lights."""
+    return {container.terminal.operator_id} | concerned_parties(live_release(container))
 
 
 def _require_customs(actor: Principal, what: str) -> None:
@@ -39,7 +45,7 @@ def hold_place(*, actor: Principal, container: Container, reason: str) -> Custom
         raise Conflict(_("Container %(number)s is held by customs already.") % {"number": container.number}) from None
     terminal = container.terminal
     emit(actor=actor, code="release.hold.placed", subject=hold, organisation_id=actor.organisation_id,
-         port_id=terminal.port_id, facility_id=terminal.pk, priority=2,
+         port_id=terminal.port_id, facility_id=terminal.pk, priority=2, parties=_concerned(container),
          data={"container": container.number, "reason": reason})
     return hold
 
@@ -58,7 +64,7 @@ def hold_release(*, actor: Principal, hold: CustomsHold, reason: str) -> Customs
     hold.save(update_fields=["released_at", "released_reason"])
     terminal = hold.container.terminal
     emit(actor=actor, code="release.hold.released", subject=hold, organisation_id=actor.organisation_id,
-         port_id=terminal.port_id, facility_id=terminal.pk,
+         port_id=terminal.port_id, facility_id=terminal.pk, parties=_concerned(hold.container),
          data={"container": hold.container.number, "reason": reason})
     return hold
 
@@ -78,6 +84,6 @@ def discharge_confirm(*, actor: Principal, container: Container) -> Container:
     container.discharged_by = actor.label[:160]
     container.save(update_fields=["discharged_at", "discharged_by"])
     emit(actor=actor, code="release.container.discharged", subject=container, organisation_id=terminal.operator_id,
-         port_id=terminal.port_id, facility_id=terminal.pk,
+         port_id=terminal.port_id, facility_id=terminal.pk, parties=_concerned(container),
          data={"container": container.number, "terminal": terminal.isps_number})
     return container

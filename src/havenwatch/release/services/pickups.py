@@ -44,7 +44,7 @@ from havenwatch.release.models import (
     PickupAttempt,
     ReleaseRight,
 )
-from havenwatch.release.selectors import lights
+from havenwatch.release.selectors import concerned_parties, lights
 
 
 def _require_gate(actor: Principal, terminal: Facility) -> None:
@@ -150,9 +150,18 @@ def pickup_decide(
         assignment.ended_at = at
         assignment.save(update_fields=["status", "ended_at"])
     fraud = any(r in FRAUD_REASONS for r in reasons)
+    # A pickup closes the chain: all of it hears. A plain refusal (a wrong plate, a missed
+    # slot) is told to the assigning haulier; a fraud alert only to the terminal and the
+    # port's authorities, never to a party that could be part of the attempt.
+    if granted:
+        parties = concerned_parties(found["release"])
+    elif not fraud and found["assignment"] is not None:
+        parties = {found["assignment"].haulier_id}
+    else:
+        parties = set()
     emit(actor=actor, code="release.pickup", subject=attempt, organisation_id=terminal.operator_id,
          port_id=terminal.port_id, facility_id=terminal.pk, audience=EventAudience.ORGANISATION,
-         priority=1 if fraud else 3,
+         priority=1 if fraud else 3, parties=parties,
          data={"container": attempt.container_number, "granted": granted, "reasons": attempt.reasons,
                "credential": attempt.presented, "plate": attempt.plate})
     return attempt
@@ -189,6 +198,7 @@ def pickup_override(*, actor: Principal, attempt: PickupAttempt, reason: str) ->
         granted=True, reasons=[PickupReason.OVERRIDE.value], actor=actor.label[:160], override_of=attempt,
         override_reason=reason,
     )
+    parties = concerned_parties(release)
     release.status = ReleaseStatus.PICKED_UP
     release.updated_at = now
     release.save(update_fields=["status", "updated_at"])
@@ -196,6 +206,6 @@ def pickup_override(*, actor: Principal, attempt: PickupAttempt, reason: str) ->
         status=AssignmentStatus.USED, ended_at=now)
     emit(actor=actor, code="release.pickup.override", subject=override, organisation_id=terminal.operator_id,
          port_id=terminal.port_id, facility_id=terminal.pk, audience=EventAudience.ORGANISATION, priority=1,
-         data={"container": attempt.container_number, "override_of": attempt.pk,
+         parties=parties, data={"container": attempt.container_number, "override_of": attempt.pk,
                "overridden_reasons": attempt.reasons, "reason": reason})
     return override

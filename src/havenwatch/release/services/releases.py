@@ -24,15 +24,19 @@ from havenwatch.core.services._emit import emit
 from havenwatch.release import validation
 from havenwatch.release.choices import LIVE_STATUSES, ReleaseStatus
 from havenwatch.release.models import CommercialRelease, Container
+from havenwatch.release.selectors import concerned_parties
 from havenwatch.release.services import rights
 
 MAX_REFERENCE = 35  # an EDIFACT bill of lading reference (an..35)
 
 
 def _emit(actor: Principal, code: str, release: CommercialRelease, data: dict, priority: int = 3) -> None:
+    """Audit and publish an act on a release; everyone in its chain hears of it (a reissue:
+    everyone in the chain it replaces)."""
     terminal = release.container.terminal
+    parties = concerned_parties(release) | concerned_parties(release.replaces)
     emit(actor=actor, code=code, subject=release, organisation_id=release.shipping_line_id,
-         port_id=terminal.port_id, facility_id=terminal.pk, priority=priority,
+         port_id=terminal.port_id, facility_id=terminal.pk, priority=priority, parties=parties,
          data={"container": release.container.number, **data})
 
 
@@ -260,8 +264,7 @@ def release_issue_bulk(*, actor: Principal, rows: list[dict]) -> list[Commercial
         failure = ValidationFailed(
             _("%(failed)s of %(total)s releases are refused; none was issued.")
             % {"failed": len(errors), "total": len(rows)},
-            code="bulk_rejected", field="releases",
+            code="bulk_rejected", field="releases", errors=errors,
         )
-        failure.errors = errors  # ServiceError has no list of errors (yet): the API shows these
         raise failure
     return issued

@@ -29,8 +29,10 @@ def _tell(actor: Principal, code: str, right: ReleaseRight, party_id: int, data:
           priority: int = 3) -> None:
     """Audit the act and tell ``party_id`` (the receiver or the sender) through its events."""
     terminal = right.release.container.terminal
+    # The other end of the link and the line hear of it too; never another party of the chain.
+    parties = {right.holder_id, right.offered_by_id, right.release.shipping_line_id}
     emit(actor=actor, code=code, subject=right, organisation_id=party_id, port_id=terminal.port_id,
-         facility_id=terminal.pk, priority=priority,
+         facility_id=terminal.pk, priority=priority, parties=parties,
          data={"container": right.release.container.number, "release": right.release_id,
                "holder": right.holder.name, "offered_by": right.offered_by.name, **(data or {})})
 
