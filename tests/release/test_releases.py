@@ -242,3 +242,58 @@ def test_a_line_sees_its_own_releases_only(issue, agent):
                                                                kind=OrganisationKind.SHIPPING_LINE))
     assert list(release_list(principal=agent)) == [release]
     assert list(release_list(principal=other)) == []
+
+
+# --- bulk: the same acts as one by one -------------------------------------------------------
+
+
+def _written() -> tuple[list, list]:
+    """What issuing wrote, without the ids: audit records and events with their parties."""
+    def plain(data):
+        return {k: v for k, v in data.items() if k not in {"release", "audit_sequence"}}
+
+    records = [(r.code, r.subject_type, r.organisation_id, r.port_id, plain(r.data))
+               for r in AuditRecord.objects.filter(code__startswith="release.").order_by("sequence")]
+    published = [(e.type, e.subject_type, e.organisation_id, e.facility_id, plain(e.payload),
+                  sorted(e.parties.values_list("organisation_id", flat=True)))
+                 for e in OutboxEvent.objects.filter(type__startswith="release.").order_by("sequence")]
+    return records, published
+
+
+def test_a_bulk_issue_writes_exactly_what_issuing_one_by_one_writes(world, agent, forwarder, issue):
+    from django.db import transaction
+
+    from havenwatch.release.services.releases import release_issue_bulk
+
+    numbers = [NUMBER, "MSKU9070323", "TGHU1234567"]
+    rows = [{"container_number": n, "terminal": world.facility, "bill_of_lading": f"OCLU{i}", "first_party": forwarder,
+             "valid_from": T0 - DAY, "valid_until": T0 + 10 * DAY} for i, n in enumerate(numbers)]
+    with transaction.atomic():
+        for row in rows:
+            release_issue(actor=agent, **row)
+        one_by_one = _written()
+        transaction.set_rollback(True)
+    issued = release_issue_bulk(actor=agent, rows=rows)
+    assert _written() == one_by_one
+    assert [r.container.number for r in issued] == numbers
+    assert all(r.pk and r.container.pk for r in issued)
+    from havenwatch.core import audit
+
+    assert audit.verify_chain().ok
+
+
+def test_a_bulk_issue_reuses_a_known_container_and_refuses_one_at_another_terminal(world, agent, forwarder, issue):
+    from havenwatch.release.services.releases import release_issue_bulk
+
+    old = issue()
+    release_revoke(actor=agent, release=old, reason="Wrong party")
+    elsewhere = FacilityFactory(port=world.port, operator=world.operator)
+    row = {"container_number": NUMBER, "terminal": world.facility, "bill_of_lading": "OCLU9", "first_party": forwarder,
+           "valid_from": T0 - DAY, "valid_until": T0 + 10 * DAY}
+    with pytest.raises(ValidationFailed) as refused, unchanged():
+        release_issue_bulk(actor=agent, rows=[{**row, "terminal": elsewhere}])
+    assert refused.value.errors[0]["field"] == "terminal" and "not at" in refused.value.errors[0]["message"]
+    (again,) = release_issue_bulk(actor=agent, rows=[row])
+    assert again.container_id == old.container_id and Container.objects.count() == 1
+    assert not AuditRecord.objects.filter(code="release.container.registered").exclude(
+        subject_id=str(old.container_id)).exists()

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from havenwatch.core import clock, crypto, event_types
+from havenwatch.core import bulk, clock, crypto, event_types
 from havenwatch.core.models import AuditCheckpoint, AuditHead, AuditRecord
 
 GENESIS = "0" * 64
@@ -51,11 +51,13 @@ def link_hash(
     data_digest: str,
     previous_hash: str,
 ) -> str:
-    material = canonical_json(
-        [sequence, format_time(occurred_at), actor_id, actor_label, organisation_id, port_id, code,
-         subject_type, subject_id, data_digest, previous_hash]
-    )
-    return hashlib.sha256(material.encode()).hexdigest()
+    return _hash_link(sequence, format_time(occurred_at), actor_id, actor_label, organisation_id, port_id, code,
+                      subject_type, subject_id, data_digest, previous_hash)
+
+
+def _hash_link(*material) -> str:
+    """:func:`link_hash` over the time already formatted (a batch formats it once)."""
+    return hashlib.sha256(canonical_json(list(material)).encode()).hexdigest()
 
 
 def checkpoint_message(sequence: int, hash_: str) -> bytes:
@@ -71,6 +73,11 @@ def _subject(subject: models.Model | tuple[str, Any] | None) -> tuple[str, str]:
 
 
 def _prepare_data(code: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    return _prepared(code, data)[0]
+
+
+def _prepared(code: str, data: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
+    """The data as stored and hashed, and its canonical text (whose SHA-256 is its digest)."""
     event_type = event_types.get(code)
     data = dict(data or {})
     unknown = set(data) - event_type.fields - event_type.digest_fields
@@ -83,7 +90,8 @@ def _prepare_data(code: str, data: dict[str, Any] | None) -> dict[str, Any]:
         else:
             prepared[key] = value
     # Round-trip through JSON so the stored value and the hashed value are the same.
-    return json.loads(canonical_json(prepared))
+    text = canonical_json(prepared)
+    return json.loads(text), text
 
 
 def record(
@@ -106,29 +114,27 @@ def record_many(*, actor, entries: list[dict[str, Any]]) -> list[AuditRecord]:
     act would, at a fraction of the cost. Checkpoints fall where they would one by one."""
     if not entries:
         return []
-    prepared_entries = [(_prepare_data(e["code"], e.get("data")), *_subject(e.get("subject"))) for e in entries]
+    prepared_entries = [(*_prepared(e["code"], e.get("data")), *_subject(e.get("subject"))) for e in entries]
     actor_label = actor.label[:160]
     actor_id = actor.user_id
     every = settings.HAVENWATCH["AUDIT_CHECKPOINT_EVERY"]
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().get(pk=1)
         occurred_at = clock.now()
+        time_text = format_time(occurred_at)
         sequence, previous = head.sequence, head.hash
         records, checkpoints = [], []
-        for entry, (prepared, subject_type, subject_id) in zip(entries, prepared_entries, strict=True):
+        for entry, (prepared, text, subject_type, subject_id) in zip(entries, prepared_entries, strict=True):
             sequence += 1
             organisation_id = entry.get("organisation_id")
             if organisation_id is None:
                 organisation_id = actor.organisation_id
             port_id = entry.get("port_id")
-            data_digest = digest(prepared)
-            new_hash = link_hash(
-                sequence=sequence, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
-                organisation_id=organisation_id, port_id=port_id, code=entry["code"], subject_type=subject_type,
-                subject_id=subject_id, data_digest=data_digest, previous_hash=previous,
-            )
-            records.append(AuditRecord(
-                sequence=sequence, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
+            data_digest = hashlib.sha256(text.encode()).hexdigest()  # = digest(prepared)
+            new_hash = _hash_link(sequence, time_text, actor_id, actor_label, organisation_id, port_id,
+                                  entry["code"], subject_type, subject_id, data_digest, previous)
+            records.append(bulk.new(
+                AuditRecord, sequence=sequence, occurred_at=occurred_at, actor_id=actor_id, actor_label=actor_label,
                 organisation_id=organisation_id, port_id=port_id, code=entry["code"], subject_type=subject_type,
                 subject_id=subject_id, data=prepared, data_digest=data_digest, previous_hash=previous,
                 hash=new_hash,
@@ -139,7 +145,11 @@ def record_many(*, actor, entries: list[dict[str, Any]]) -> list[AuditRecord]:
         if len(records) == 1:
             records[0].save(force_insert=True)
         else:
-            records = AuditRecord.objects.bulk_create(records, batch_size=2000)
+            bulk.insert_many(AuditRecord, records)
+            ids = dict(AuditRecord.objects.filter(sequence__gt=head.sequence, sequence__lte=sequence)
+                       .values_list("sequence", "pk"))
+            for rec in records:
+                rec.pk = ids[rec.sequence]
         AuditHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
         for checkpoint_sequence, checkpoint_hash in checkpoints:
             _write_checkpoint(checkpoint_sequence, checkpoint_hash)

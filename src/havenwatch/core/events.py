@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from havenwatch.core import clock, notify
+from havenwatch.core import bulk, clock, notify
 from havenwatch.core.choices import EventAudience
 from havenwatch.core.models import ConsumerOffset, OutboxEvent, OutboxEventParty, OutboxHead
 
@@ -65,22 +65,28 @@ def publish_many(items: list[dict[str, Any]]) -> list[OutboxEvent]:
         events = []
         for offset, item in enumerate(items, start=1):
             subject_type, subject_id = _subject_key(item.get("subject"))
-            events.append(OutboxEvent(
-                sequence=head.sequence + offset, created_at=now, type=item["type"], subject_type=subject_type,
+            events.append(bulk.new(
+                OutboxEvent, sequence=head.sequence + offset, created_at=now, type=item["type"], subject_type=subject_type,
                 subject_id=subject_id, organisation_id=item.get("organisation_id"), port_id=item.get("port_id"),
                 facility_id=item.get("facility_id"), audience=item.get("audience") or EventAudience.ORGANISATION,
                 priority=item.get("priority", 3), payload=item.get("payload") or {},
             ))
         last = head.sequence + len(items)
         OutboxHead.objects.filter(pk=1).update(sequence=last)
-        events = OutboxEvent.objects.bulk_create(events, batch_size=2000)
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            bulk.insert_many(OutboxEvent, events)
+            ids = dict(OutboxEvent.objects.filter(sequence__gt=head.sequence, sequence__lte=last)
+                       .values_list("sequence", "pk"))
+            for event in events:
+                event.pk = ids[event.sequence]
         links = [
-            OutboxEventParty(event_id=event.pk, organisation_id=party)
+            bulk.new(OutboxEventParty, event_id=event.pk, organisation_id=party)
             for event, item in zip(events, items, strict=True)
             for party in sorted({p for p in item.get("parties") or () if p is not None} - {event.organisation_id})
         ]
-        if links:
-            OutboxEventParty.objects.bulk_create(links, batch_size=5000)
+        bulk.insert_many(OutboxEventParty, links)
         transaction.on_commit(lambda: notify.wake(last))
     return events
 
