@@ -34,3 +34,5 @@ register("release.trace.read", _("Chain of custody read"), fields=("container", 
 register("release.coreor.imported", _("EDIFACT COREOR message imported"),
          fields=("interchange", "message", "function", "releases", "containers"))
 register("release.coreor.refused", _("EDIFACT COREOR message refused"), fields=("interchange", "segment", "reason"))
+register("release.population.imported", _("Synthetic release history imported (demo seeder)"),
+         fields=("containers", "releases", "rights", "assignments", "ready"))

@@ -20,6 +20,7 @@ from havenwatch.core.models import Organisation
 from havenwatch.core.permissions import permissions_for_role
 from havenwatch.core.principal import Principal
 from havenwatch.demo.registry import seeder
+from havenwatch.release.seed_population import POPULATIONS, populate
 from havenwatch.release.selectors import holder
 from havenwatch.release.services import assignments, holds, releases, rights
 
@@ -125,3 +126,6 @@ def seed_release(ctx) -> None:
     # The inboxes of the demo's forwarder and planner.
     story.issue(now)  # offered to the forwarder
     story.to_haulier(story.issue(now), accept=False)  # offered to the haulier
+    population = POPULATIONS.get(ctx.scale.name)
+    if population is not None:
+        populate(ctx, population)
