@@ -1,3 +1,9 @@
-"""Filled by the edi pages."""
+"""The EDIFACT pages: shipping lines that still send COREOR import them here."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from havenwatch.release.views import edi
+
+urlpatterns: list = [
+    path("import/", edi.coreor_import_view, name="coreor_import"),
+]
