@@ -121,3 +121,15 @@ def test_each_party_gets_a_webhook_delivery_of_each_change(p):
 
     assert got(hooks["consignee"]) == got(hooks["haulier"]) == got(line_hook) == 1
     assert got(hooks["forwarder"]) == 0
+
+
+def test_the_terminal_sees_the_holding_haulier_and_the_driver_but_not_the_forwarders(p, world):
+    from havenwatch.release.selectors import release_view
+
+    p.assign()
+    view = release_view(world.pfso(), p.release)
+    assert view["holder"]["id"] == p.orgs["haulier"].pk
+    assert view["assignment"].credential_id == p.badge.pk
+    assert view["chain"] == [] and not view["whole_chain"]
+    # another terminal's officer sees neither
+    assert release_view(world.foreign_pfso(), p.release)["assignment"] is None

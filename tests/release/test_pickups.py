@@ -133,11 +133,39 @@ def test_every_light_must_be_green(p, world):
     assert pickup_event(attempt).priority == 1
 
 
-def test_the_right_must_still_be_held_by_the_assigning_haulier(p):
-    p.assign()
+def test_taking_the_right_back_from_the_haulier_cancels_its_driver(p):
+    assignment = p.assign()
     haulier_right = holder(p.release)
     right_revoke(actor=p.acting["consignee"], right=haulier_right, reason="wrong haulier chosen")
-    refused(p.pick(), PickupReason.WRONG_HAULIER)
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CANCELLED
+    told = OutboxEvent.objects.filter(type="release.assignment.cancelled").order_by("-sequence").first()
+    assert told.organisation_id == p.orgs["haulier"].pk and told.payload["reason"]
+    refused(p.pick(), PickupReason.NO_ASSIGNMENT)
+
+
+def test_a_reissued_release_keeps_its_driver(p):
+    from havenwatch.release.services.releases import release_reissue
+
+    first = p.assign()
+    successor = release_reissue(actor=p.line, release=p.release, valid_from=p.release.valid_from,
+                                valid_until=p.release.valid_until + timedelta(days=5), reason="validity extended")
+    first.refresh_from_db()
+    kept = DriverAssignment.objects.get(release=successor, status=AssignmentStatus.ACTIVE)
+    assert first.status == AssignmentStatus.CANCELLED
+    assert (kept.credential_id, kept.plate, kept.slot_end) == (first.credential_id, first.plate, first.slot_end)
+    attempt = p.pick()  # the same driver, truck and slot: the reissued release goes out
+    assert attempt.granted and attempt.release_id == successor.pk
+
+
+def test_a_revoked_release_cancels_its_driver(p):
+    from havenwatch.release.services.releases import release_revoke
+
+    assignment = p.assign()
+    release_revoke(actor=p.line, release=p.release, reason="sold to another consignee")
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CANCELLED
+    refused(p.pick(), PickupReason.NO_RELEASE)
 
 
 def test_only_the_holding_haulier_assigns_its_own_drivers(p):

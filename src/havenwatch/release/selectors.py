@@ -31,24 +31,27 @@ class Lights:
     def all_green(self) -> bool:
         return self.commercial == self.customs == self.terminal == Light.GREEN
 
+    @classmethod
+    def rule(cls, *, release: CommercialRelease | None, held: bool, discharged: bool, at: datetime) -> Lights:
+        """The rule, in one place, over facts however they were read (one container, or a
+        page of rows read together). Commercial: a live, unblocked release in its window.
+        Customs: no open hold. Terminal: the discharge is confirmed."""
+        commercial = (release is not None and release.status == ReleaseStatus.ACTIVE
+                      and release.valid_from <= at < release.valid_until)
+        return cls(commercial=Light.GREEN if commercial else Light.RED,
+                   customs=Light.RED if held else Light.GREEN,
+                   terminal=Light.GREEN if discharged else Light.RED)
+
 
 def live_release(container: Container) -> CommercialRelease | None:
     return CommercialRelease.objects.filter(container=container, status__in=LIVE_STATUSES).first()
 
 
 def lights(container: Container, at: datetime | None = None) -> Lights:
-    """Commercial: a live, unblocked release in its window. Customs: no open hold.
-    Terminal: the discharge is confirmed."""
-    at = at or clock.now()
-    release = live_release(container)
-    commercial = (release is not None and release.status == ReleaseStatus.ACTIVE
-                  and release.valid_from <= at < release.valid_until)
+    """The three lights of one container now (or at ``at``)."""
     held = CustomsHold.objects.filter(container=container, released_at__isnull=True).exists()
-    return Lights(
-        commercial=Light.GREEN if commercial else Light.RED,
-        customs=Light.RED if held else Light.GREEN,
-        terminal=Light.GREEN if container.discharged_at is not None else Light.RED,
-    )
+    return Lights.rule(release=live_release(container), held=held, discharged=container.discharged_at is not None,
+                       at=at or clock.now())
 
 
 def release_list(*, principal: Principal) -> QuerySet[CommercialRelease]:
@@ -109,9 +112,14 @@ def release_view(actor: Principal, release: CommercialRelease) -> dict:
     org = actor.organisation_id
     chain = visible_chain(actor, release)
     held = next((right for right in chain if right.status == RightStatus.HELD), None)
-    assignment = (DriverAssignment.objects.restrict(actor, "release.view_release")
-                  .filter(release=release, status=AssignmentStatus.ACTIVE)
-                  .select_related("credential__person", "haulier").first())
+    assignments = DriverAssignment.objects.filter(release=release, status=AssignmentStatus.ACTIVE)
+    if org is not None and release.container.terminal.operator_id == org and actor.has_perm("release.view_release"):
+        # The terminal expects the haulier's driver at its gate: it sees who holds the
+        # right and who is assigned, not the forwarders before them.
+        held = held or holder(release)
+    else:
+        assignments = assignments.restrict(actor, "release.view_release")
+    assignment = assignments.select_related("credential__person", "haulier").first()
     return {
         "first_party_id": release.first_party_id if whole or release.first_party_id == org else None,
         "whole_chain": whole,

@@ -1,8 +1,7 @@
 """Reads of the release pages' lists: the lights, live releases and holders of a page of
 rows in a fixed number of queries (``selectors.lights`` asks per container).
 
-The rule of the lights is the one of :func:`havenwatch.release.selectors.lights`;
-``tests/release/test_line_views.py`` checks that both give the same answer.
+The lights follow the one rule, :meth:`havenwatch.release.selectors.Lights.rule`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from datetime import datetime
 
 from havenwatch.core import clock
 from havenwatch.core.models import Organisation
-from havenwatch.release.choices import LIVE_STATUSES, Light, ReleaseStatus, RightStatus
+from havenwatch.release.choices import LIVE_STATUSES, RightStatus
 from havenwatch.release.models import CommercialRelease, Container, CustomsHold, ReleaseRight
 from havenwatch.release.selectors import Lights
 
@@ -35,17 +34,9 @@ def lights_of(containers: Iterable[Container], at: datetime | None = None,
     live = live_releases(containers) if live is None else live
     held = set(CustomsHold.objects.filter(container_id__in=[c.pk for c in containers], released_at__isnull=True)
                .values_list("container_id", flat=True))
-    result = {}
-    for container in containers:
-        release = live.get(container.pk)
-        commercial = (release is not None and release.status == ReleaseStatus.ACTIVE
-                      and release.valid_from <= at < release.valid_until)
-        result[container.pk] = Lights(
-            commercial=Light.GREEN if commercial else Light.RED,
-            customs=Light.RED if container.pk in held else Light.GREEN,
-            terminal=Light.GREEN if container.discharged_at is not None else Light.RED,
-        )
-    return result
+    return {container.pk: Lights.rule(release=live.get(container.pk), held=container.pk in held,
+                                      discharged=container.discharged_at is not None, at=at)
+            for container in containers}
 
 
 def holders_of(releases: Iterable[CommercialRelease]) -> dict[int, Organisation]:

@@ -15,7 +15,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquer
 from havenwatch.core import clock
 from havenwatch.core.models import Facility
 from havenwatch.core.principal import Principal
-from havenwatch.release.choices import LIVE_STATUSES, AssignmentStatus, Light, ReleaseStatus, RightStatus
+from havenwatch.release.choices import LIVE_STATUSES, AssignmentStatus, ReleaseStatus, RightStatus
 from havenwatch.release.models import (
     CommercialRelease,
     CustomsHold,
@@ -109,15 +109,10 @@ def expected_pickups(*, principal: Principal, terminals: QuerySet[Facility], rea
 
 
 def row_lights(release: CommercialRelease, at: datetime | None = None) -> Lights:
-    """The lights of a row of :func:`expected_pickups`, from its annotations: the rules of
-    :func:`havenwatch.release.selectors.lights`, read without a query per row."""
-    at = at or clock.now()
-    commercial = release.status == ReleaseStatus.ACTIVE and release.valid_from <= at < release.valid_until
-    return Lights(
-        commercial=Light.GREEN if commercial else Light.RED,
-        customs=Light.RED if release.on_hold else Light.GREEN,
-        terminal=Light.GREEN if release.container.discharged_at is not None else Light.RED,
-    )
+    """The lights of a row of :func:`expected_pickups`, from its annotations (the one rule,
+    :meth:`havenwatch.release.selectors.Lights.rule`, without a query per row)."""
+    return Lights.rule(release=release, held=release.on_hold, discharged=release.container.discharged_at is not None,
+                       at=at or clock.now())
 
 
 def pickup_attempts(*, principal: Principal, terminals: QuerySet[Facility]) -> QuerySet[PickupAttempt]:

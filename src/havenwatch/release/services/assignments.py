@@ -23,8 +23,13 @@ from havenwatch.release import validation
 from havenwatch.release.choices import LIVE_STATUSES, AssignmentStatus, RightStatus
 from havenwatch.release.models import CommercialRelease, DriverAssignment, ReleaseRight
 
-# Reasons the platform stores for its own cancellations (codes in English, shown translated).
+# Reasons the platform stores for its own cancellations (stored as data, in English, as a
+# person's typed reason is stored in the words they typed).
 REPLACED = "replaced by a new assignment"
+REISSUED = "moved to the reissued release"
+WITHDRAWN = "the release was withdrawn; the haulier no longer holds its right"
+NO_LONGER_HELD = "the haulier no longer holds the release right"
+RELEASE_REVOKED = "the release was revoked"
 
 
 def _tell(actor: Principal, code: str, assignment: DriverAssignment, data: dict, priority: int = 3) -> None:
@@ -116,19 +121,49 @@ def assignment_cancel(*, actor: Principal, assignment: DriverAssignment, reason:
 
 
 def cancel_assignments(*, actor: Principal, reason: str, credential_id: int | None = None,
-                       person_id: int | None = None) -> int:
+                       person_id: int | None = None, release_id: int | None = None,
+                       haulier_id: int | None = None, priority: int = 1) -> int:
     """Cancel the active assignments of a credential or of a person (their credential was
-    blocked, or they were banned), telling each haulier at priority 1."""
+    blocked, or they were banned), or of a release (``haulier_id``: only that haulier's; it
+    no longer holds the right, or the release fell), telling each haulier."""
     qs = DriverAssignment.objects.select_for_update(of=("self",)).filter(status=AssignmentStatus.ACTIVE)
     if credential_id is not None:
         qs = qs.filter(credential_id=credential_id)
     elif person_id is not None:
         qs = qs.filter(credential__person_id=person_id)
+    elif release_id is not None:
+        qs = qs.filter(release_id=release_id)
+        if haulier_id is not None:
+            qs = qs.filter(haulier_id=haulier_id)
     else:
         return 0
     now = clock.now()
     count = 0
     for assignment in qs.select_related("release__container__terminal", "credential").order_by("pk"):
-        _end(actor, assignment, AssignmentStatus.CANCELLED, reason, now, priority=1)
+        _end(actor, assignment, AssignmentStatus.CANCELLED, reason, now, priority=priority)
         count += 1
     return count
+
+
+def carry_over(*, actor: Principal, old: CommercialRelease, new: CommercialRelease) -> DriverAssignment | None:
+    """A reissued release keeps its driver: the old release's active assignment ends and the
+    same driver, truck and slot are assigned on its successor, if the same haulier holds
+    the restored right. Otherwise the assignment is cancelled and the haulier told."""
+    previous = (DriverAssignment.objects.select_for_update(of=("self",))
+                .filter(release=old, status=AssignmentStatus.ACTIVE)
+                .select_related("release__container__terminal", "credential").first())
+    if previous is None:
+        return None
+    held = ReleaseRight.objects.filter(release=new, status=RightStatus.HELD).first()
+    now = clock.now()
+    if held is None or held.holder_id != previous.haulier_id:
+        _end(actor, previous, AssignmentStatus.CANCELLED, WITHDRAWN, now, priority=2)
+        return None
+    _end(actor, previous, AssignmentStatus.CANCELLED, REISSUED, now)
+    assignment = DriverAssignment.objects.create(
+        release=new, haulier_id=previous.haulier_id, credential=previous.credential, plate=previous.plate,
+        slot_start=previous.slot_start, slot_end=previous.slot_end, created_at=now)
+    _tell(actor, "release.assignment.created", assignment, {
+        "plate": assignment.plate, "slot_start": assignment.slot_start.isoformat(),
+        "slot_end": assignment.slot_end.isoformat()})
+    return assignment

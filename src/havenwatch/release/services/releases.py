@@ -26,7 +26,7 @@ from havenwatch.release import validation
 from havenwatch.release.choices import LIVE_STATUSES, ReleaseStatus
 from havenwatch.release.models import CommercialRelease, Container, ReleaseRight
 from havenwatch.release.selectors import concerned_parties
-from havenwatch.release.services import rights
+from havenwatch.release.services import assignments, rights
 
 MAX_REFERENCE = 35  # an EDIFACT bill of lading reference (an..35)
 
@@ -229,6 +229,7 @@ def release_reissue(
         rights.copy_chain(actor=actor, old=release, new=successor)  # the chain is restored
     else:
         rights.offer_first(actor=actor, release=successor)  # another first party: a new chain
+    assignments.carry_over(actor=actor, old=release, new=successor)  # the driver too, if the haulier still holds
     return successor
 
 

@@ -21,6 +21,7 @@ from havenwatch.core.services._emit import emit
 from havenwatch.release import validation
 from havenwatch.release.choices import LIVE_STATUSES, RightStatus
 from havenwatch.release.models import CommercialRelease, ReleaseRight
+from havenwatch.release.services import assignments
 
 STANDING = (RightStatus.OFFERED, RightStatus.HELD, RightStatus.PASSED)
 
@@ -83,6 +84,9 @@ def right_accept(*, actor: Principal, right: ReleaseRight) -> ReleaseRight:
     right.decided_at = now
     right.save(update_fields=["status", "decided_at"])
     _tell(actor, "release.right.accepted", right, right.offered_by_id)
+    # The sender passed the right on: a driver it had assigned may no longer come.
+    assignments.cancel_assignments(actor=actor, reason=assignments.NO_LONGER_HELD, release_id=right.release_id,
+                                   haulier_id=right.offered_by_id, priority=2)
     return right
 
 
@@ -151,6 +155,9 @@ def right_revoke(*, actor: Principal, right: ReleaseRight, reason: str) -> Relea
         ReleaseRight.objects.filter(pk=right.parent_id, status=RightStatus.PASSED).update(
             status=RightStatus.HELD, decided_at=now)
     _tell(actor, "release.right.revoked", right, right.holder_id, {"reason": reason}, priority=2)
+    if was_held:  # its driver may no longer come for the container
+        assignments.cancel_assignments(actor=actor, reason=assignments.NO_LONGER_HELD, release_id=right.release_id,
+                                       haulier_id=right.holder_id, priority=2)
     return right
 
 
@@ -166,6 +173,8 @@ def revoke_chain(*, actor: Principal, release: CommercialRelease, reason: str) -
         right.save(update_fields=["status", "decided_at", "reason"])
         _tell(actor, "release.right.revoked", right, right.holder_id, {"reason": reason}, priority=2)
         count += 1
+    assignments.cancel_assignments(actor=actor, reason=assignments.RELEASE_REVOKED, release_id=release.pk,
+                                   priority=2)
     return count
 
 
