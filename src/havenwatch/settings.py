@@ -161,7 +161,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": config.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "httpx": {"level": "WARNING"}},
+    # fontTools logs each font subset of a PDF at INFO, pydifact each parse: libraries' chatter.
+    "loggers": {"django.request": {"level": "ERROR"}, "httpx": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}, "pydifact": {"level": "WARNING"}},
 }
 
 # --- havenwatch -----------------------------------------------------------------

@@ -76,6 +76,7 @@ DEMO_USERS = [
     ("planner", Role.HAULIER_PLANNER, "transport_company", "Hugo", "Wouters"),
     ("driver", Role.DRIVER, "transport_company", "Dirk", "Mertens"),
     ("investigator", Role.AUTHORITY_INVESTIGATOR, "police", "Ines", "Dubois"),
+    ("customs", Role.AUTHORITY_INVESTIGATOR, "customs", "Carla", "Vermeulen"),
     ("committee", Role.COMMITTEE_MEMBER, "committee", "Karel", "Lambert"),
     ("auditor", Role.AUDITOR, "maritime_authority", "Aline", "Lemaire"),
 ]

@@ -7,16 +7,12 @@ it) and nothing else, so the PDF, the JSON and the page always say the same.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-
-# fontTools logs every font subset at INFO: one PDF would put dozens of lines in the log.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONTS = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
