@@ -97,7 +97,8 @@ class Entry:
     foreign_by_role: dict[str, int] = dataclasses.field(default_factory=dict)
     denied_foreign: int | None = None  # None: the same as on the own row
     admin_foreign: int | None = None  # None: ``ok``
-    body: Callable[[MatrixWorld, RoleContext, str], dict] | None = None
+    body: Callable[[MatrixWorld, RoleContext, str], dict | str] | None = None
+    content_type: str = "application/json"  # another type: ``body`` returns the raw text
     token: bool = True  # can a token holding the role's grantable permissions do it?
     public: bool = False
     leak: Callable[[Any, MatrixWorld], list] | None = None  # foreign rows a list response shows
@@ -336,7 +337,8 @@ def call(client: Client, entry: Entry, objects: dict[str, int], body: dict | Non
     path = entry.path.format(**objects)
     if body is None:
         return client.generic(entry.method, path, **headers)
-    return client.generic(entry.method, path, json.dumps(body), content_type="application/json", **headers)
+    data = body if isinstance(body, str) else json.dumps(body)
+    return client.generic(entry.method, path, data, content_type=entry.content_type, **headers)
 
 
 # --- leak checks for lists -----------------------------------------------------------

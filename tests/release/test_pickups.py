@@ -283,3 +283,12 @@ def test_a_foreign_truck_is_assigned_and_recognised_at_the_gate(p):
     assignment = p.assign(plate="NL:AB-123-C")
     assert assignment.plate == "NL:AB123C"
     assert p.pick(plate="nl:ab 123 c").granted
+
+
+def test_an_attempt_keeps_the_number_in_its_standard_form_and_who_was_presented(p):
+    p.assign()
+    granted = p.pick(container_number="csqu 305438 3")
+    assert granted.granted and granted.container_number == NUMBER
+    again = p.pick()
+    assert again.reasons == [PickupReason.ALREADY_PICKED_UP]
+    assert again.credential_id == p.badge.pk  # the driver is named even when the container is gone

@@ -58,11 +58,21 @@ def _require_gate(actor: Principal, terminal: Facility) -> None:
 
 def _reasons(*, terminal, number, credential_number, plate, biometric_match, at: datetime):
     """The decision's facts and reasons, read fresh (nothing is written here)."""
-    found = {"container": None, "release": None, "credential": None, "assignment": None}
+    found = {"container": None, "release": None, "credential": None, "assignment": None,
+             "number": str(number or "")[:20]}
+    # Who was presented is part of every attempt, whatever stops it: read it first.
+    try:
+        presented = access_validation.credential_number(credential_number)
+    except ServiceError:
+        presented = None
+    credential = (Credential.objects.select_related("person").filter(number=presented).first()
+                  if presented else None)
+    found["credential"] = credential
     try:
         number = validation.container_number(number)
     except ServiceError:
         return [PickupReason.MALFORMED_REQUEST], found
+    found["number"] = number  # stored in its standard form: searchable whatever was typed
     container = Container.objects.select_for_update().filter(number=number, terminal=terminal).first()
     if container is None:
         return [PickupReason.UNKNOWN_CONTAINER], found
@@ -93,13 +103,6 @@ def _reasons(*, terminal, number, credential_number, plate, biometric_match, at:
         reasons.append(PickupReason.NO_ASSIGNMENT)
     elif held is not None and held.holder_id != assignment.haulier_id:
         reasons.append(PickupReason.WRONG_HAULIER)
-    try:
-        presented = access_validation.credential_number(credential_number)
-    except ServiceError:
-        presented = None
-    credential = (Credential.objects.select_related("person").filter(number=presented).first()
-                  if presented else None)
-    found["credential"] = credential
     if credential is None:
         reasons.append(PickupReason.UNKNOWN_CREDENTIAL)
     else:
@@ -136,7 +139,7 @@ def pickup_decide(
                               plate=plate, biometric_match=biometric_match, at=at)
     granted = not reasons
     attempt = PickupAttempt.objects.create(
-        occurred_at=at, terminal=terminal, container_number=str(container_number or "")[:20],
+        occurred_at=at, terminal=terminal, container_number=found["number"],
         container=found["container"], release=found["release"], presented=str(credential_number or "")[:60],
         credential=found["credential"], plate=str(plate or "")[:24], granted=granted,
         reasons=[PickupReason.GRANTED.value] if granted else [str(r) for r in reasons], actor=actor.label[:160],
