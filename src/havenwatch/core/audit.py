@@ -142,14 +142,7 @@ def record_many(*, actor, entries: list[dict[str, Any]]) -> list[AuditRecord]:
             if every and sequence % every == 0:
                 checkpoints.append((sequence, new_hash))
             previous = new_hash
-        if len(records) == 1:
-            records[0].save(force_insert=True)
-        else:
-            bulk.insert_many(AuditRecord, records)
-            ids = dict(AuditRecord.objects.filter(sequence__gt=head.sequence, sequence__lte=sequence)
-                       .values_list("sequence", "pk"))
-            for rec in records:
-                rec.pk = ids[rec.sequence]
+        bulk.insert_keyed(AuditRecord, records, key="sequence")
         AuditHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
         for checkpoint_sequence, checkpoint_hash in checkpoints:
             _write_checkpoint(checkpoint_sequence, checkpoint_hash)

@@ -102,3 +102,24 @@ def insert_many(model: type[models.Model], objs: Sequence[models.Model], *, batc
                 tuple(adapt(getattr(obj, name)) for name, adapt in zip(attnames, adapters, strict=True))
                 for obj in objs[start:start + batch_size]
             ])
+
+
+def insert_keyed(model: type[models.Model], objs: Sequence[models.Model], *, key: str, scope=None,
+                 chunk: int = 2000) -> None:
+    """:func:`insert_many`, then set each object's primary key, read back by ``key``, a
+    field unique among the rows ``scope`` (a ``Q``, optional) selects: a sequence number, a
+    container number, the container of a live release. One object is saved the ORM's way."""
+    if len(objs) == 1:
+        objs[0].save(force_insert=True)
+        return
+    insert_many(model, objs)
+    attname = model._meta.get_field(key).attname
+    values = [getattr(obj, attname) for obj in objs]
+    ids: dict = {}
+    for start in range(0, len(values), chunk):
+        rows = model.objects.filter(**{f"{attname}__in": values[start:start + chunk]})
+        if scope is not None:
+            rows = rows.filter(scope)
+        ids.update(rows.values_list(attname, "pk"))
+    for obj, value in zip(objs, values, strict=True):
+        obj.pk = ids[value]

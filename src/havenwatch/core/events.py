@@ -73,14 +73,7 @@ def publish_many(items: list[dict[str, Any]]) -> list[OutboxEvent]:
             ))
         last = head.sequence + len(items)
         OutboxHead.objects.filter(pk=1).update(sequence=last)
-        if len(events) == 1:
-            events[0].save(force_insert=True)
-        else:
-            bulk.insert_many(OutboxEvent, events)
-            ids = dict(OutboxEvent.objects.filter(sequence__gt=head.sequence, sequence__lte=last)
-                       .values_list("sequence", "pk"))
-            for event in events:
-                event.pk = ids[event.sequence]
+        bulk.insert_keyed(OutboxEvent, events, key="sequence")
         links = [
             bulk.new(OutboxEventParty, event_id=event.pk, organisation_id=party)
             for event, item in zip(events, items, strict=True)

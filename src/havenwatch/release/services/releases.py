@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from havenwatch.access.services.rights import check_window
 from havenwatch.core import clock
 from havenwatch.core.authz import require
-from havenwatch.core.bulk import insert_many
+from havenwatch.core.bulk import insert_keyed
 from havenwatch.core.choices import OrganisationKind
 from havenwatch.core.errors import Conflict, PermissionRefused, ServiceError, ValidationFailed
 from havenwatch.core.models import Facility, Organisation
@@ -329,29 +330,17 @@ def _write_bulk(actor: Principal, line: Organisation, good: list[tuple], contain
     registered = {container.number for container in new_containers}
     try:
         with transaction.atomic():
-            insert_many(Container, new_containers)
-            for chunk in _in_chunks(sorted(registered)):
-                containers.update((c.number, c) for c in Container.objects.filter(number__in=chunk))
+            insert_keyed(Container, new_containers, key="number")
+            containers = {**containers, **{container.number: container for container in new_containers}}
             releases = [
                 CommercialRelease(container=containers[number], shipping_line=line, bill_of_lading=reference,
                                   first_party=party, valid_from=start, valid_until=end, created_at=now, updated_at=now)
                 for _index, number, _terminal, reference, party, start, end in good
             ]
-            insert_many(CommercialRelease, releases)
-            by_container = {}
-            for chunk in _in_chunks([release.container_id for release in releases]):
-                by_container.update(CommercialRelease.objects.filter(
-                    container_id__in=chunk, status__in=LIVE_STATUSES).values_list("container_id", "pk"))
-            for release in releases:
-                release.pk = by_container[release.container_id]
+            insert_keyed(CommercialRelease, releases, key="container", scope=Q(status__in=LIVE_STATUSES))
             offers = [ReleaseRight(release=release, holder_id=release.first_party_id, offered_by=line, offered_at=now)
                       for release in releases]
-            insert_many(ReleaseRight, offers)
-            by_release = {}
-            for chunk in _in_chunks([release.pk for release in releases]):
-                by_release.update(ReleaseRight.objects.filter(release_id__in=chunk).values_list("release_id", "pk"))
-            for offer in offers:
-                offer.pk = by_release[offer.release_id]
+            insert_keyed(ReleaseRight, offers, key="release")  # the new releases' only rights
     except IntegrityError:  # the same container issued at the same moment by another request
         raise Conflict(_("One of these containers got a live release at the same moment: none was issued; "
                          "try again."), field="releases") from None
