@@ -87,3 +87,15 @@ def test_the_import_is_one_audited_act_and_the_chain_verifies(populated):
     record = AuditRecord.objects.get(code="release.population.imported")
     assert record.data == counts
     assert verify_chain().ok
+
+
+def test_each_link_says_when_it_changed_and_the_chains_are_paths(populated):
+    from havenwatch.release.choices import RightStatus as S
+
+    bulk_rights = ReleaseRight.objects.filter(release__container__number__startswith="HV")
+    assert not bulk_rights.filter(status__in=(S.HELD, S.PASSED, S.REVOKED), decided_at__isnull=True).exists()
+    assert not bulk_rights.filter(status=S.OFFERED, decided_at__isnull=False).exists()
+    # a haulier's link descends from the forwarder's passed-on link
+    for right in bulk_rights.filter(parent__isnull=False).select_related("parent")[:300]:
+        assert right.parent.status == S.PASSED and right.parent.holder_id == right.offered_by_id
+    assert not bulk_rights.filter(offered_by__kind="forwarder", parent__isnull=True).exists()

@@ -74,6 +74,9 @@ def new(model: type[models.Model], **values: Any) -> models.Model:
                 fixed[field.attname] = field.get_default()
         _DEFAULTS[model] = fixed, called
     fixed, called = _DEFAULTS[model]
+    unknown = set(values) - set(fixed) - {name for name, _default in called}
+    if unknown:  # the constructor would refuse them too: a misspelt field must not vanish
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(unknown)}")
     obj = model.__new__(model)
     obj._state = ModelState()
     obj.__dict__.update(fixed)

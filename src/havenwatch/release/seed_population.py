@@ -140,25 +140,29 @@ def _write_chunk(rng, now, first, size, ready_left, terminals, lines, forwarders
     bulk.insert_many(CommercialRelease, releases)
     release_ids = dict(CommercialRelease.objects.filter(container_id__in=list(ids.values()))
                        .values_list("container_id", "pk"))
-    rights, assignments = [], []
+    rights, onward, assignments = [], [], []
     for release, (ready, _terminal, status, issued, line, forwarder, haulier) in zip(releases, plans, strict=True):
         release_id = release_ids[release.container_id]
         accepted = issued + timedelta(minutes=rng.randint(5, 240))
         passed = accepted + timedelta(minutes=rng.randint(5, 240))
         stage = 3 if ready or status == ReleaseStatus.PICKED_UP else rng.choice((1, 2, 3, 3))
+        # ``decided_at``: when the right last changed, as the services set it (accepted,
+        # then passed on when the next party accepted; revoked).
         if status == ReleaseStatus.REVOKED:
             rights.append(bulk.new(ReleaseRight, release_id=release_id, holder_id=forwarder.pk, offered_by_id=line.pk,
-                                   offered_at=issued, status=RightStatus.REVOKED, ended_at=passed,
-                                   ended_reason="Issued to the wrong party"))
+                                   offered_at=issued, status=RightStatus.REVOKED, decided_at=passed,
+                                   reason="Issued to the wrong party"))
             continue
+        taken = passed + timedelta(minutes=3)  # the haulier accepts
         rights.append(bulk.new(
             ReleaseRight, release_id=release_id, holder_id=forwarder.pk, offered_by_id=line.pk, offered_at=issued,
             status={1: RightStatus.OFFERED, 2: RightStatus.HELD, 3: RightStatus.PASSED}[stage],
-            accepted_at=accepted if stage > 1 else None, ended_at=passed if stage == 3 else None))
+            decided_at={1: None, 2: accepted, 3: taken}[stage]))
         if stage < 3:
             continue
-        rights.append(bulk.new(ReleaseRight, release_id=release_id, holder_id=haulier.pk, offered_by_id=forwarder.pk,
-                               offered_at=passed, accepted_at=passed + timedelta(minutes=3), status=RightStatus.HELD))
+        # The haulier's link, passed on from the forwarder's (its parent, once that has an id).
+        onward.append(bulk.new(ReleaseRight, release_id=release_id, holder_id=haulier.pk, offered_by_id=forwarder.pk,
+                               offered_at=passed, decided_at=taken, status=RightStatus.HELD))
         if status == ReleaseStatus.PICKED_UP or ready or rng.random() < 0.5:
             picked = status == ReleaseStatus.PICKED_UP
             slot_start = passed + timedelta(hours=1) if picked else now - timedelta(hours=1)
@@ -169,11 +173,15 @@ def _write_chunk(rng, now, first, size, ready_left, terminals, lines, forwarders
                 status=AssignmentStatus.USED if picked else AssignmentStatus.ACTIVE, created_at=passed,
                 ended_at=slot_start + timedelta(hours=2) if picked else None))
             counts["ready"] += ready
-    bulk.insert_many(ReleaseRight, rights)
+    bulk.insert_keyed(ReleaseRight, rights, key="release")  # one first link per release
+    parents = {right.release_id: right.pk for right in rights}
+    for right in onward:
+        right.parent_id = parents[right.release_id]
+    bulk.insert_many(ReleaseRight, onward)
     bulk.insert_many(DriverAssignment, assignments)
     counts["containers"] += len(containers)
     counts["releases"] += len(releases)
-    counts["rights"] += len(rights)
+    counts["rights"] += len(rights) + len(onward)
     counts["assignments"] += len(assignments)
 
 
