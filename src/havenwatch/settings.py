@@ -19,6 +19,9 @@ ALLOWED_HOSTS = config.listing(
 if not ALLOWED_HOSTS:
     raise config.ConfigError("HAVENWATCH_ALLOWED_HOSTS is not set: name the host names this instance serves.")
 CSRF_TRUSTED_ORIGINS = config.listing("CSRF_TRUSTED_ORIGINS", [])
+# A bulk release request holds up to 10,000 rows: about 2 MB as compact JSON, more when
+# indented or with long references. Larger bodies get a 413 problem (middleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -253,3 +253,13 @@ def test_nul_character_in_a_search_is_refused_clearly_and_changes_nothing(client
     assert page.status_code == 400
     anonymous = Client().post("/api/v1/organisations/", data='{"name": "A\\u0000B"}', content_type="application/json")
     assert anonymous.status_code == 400 and "request body" in anonymous.json()["detail"]
+
+
+def test_a_body_over_the_upload_limit_is_a_413_problem_and_changes_nothing(pso_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    before = counts()
+    body = json.dumps({"url": "http://127.0.0.1:9/x", "description": "x" * 2000})
+    response = pso_client.post("/api/v1/webhooks", body, content_type="application/json")
+    assert response.status_code == 413 and response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "too_large" and "larger than" in response.json()["detail"]
+    assert counts() == before

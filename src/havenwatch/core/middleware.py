@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.utils.functional import SimpleLazyObject
 
 from havenwatch.core.principal import ANONYMOUS, Principal, principal_for_membership
@@ -87,7 +89,19 @@ class RejectNulCharactersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        where = self._nul_in(request)
+        try:
+            where = self._nul_in(request)
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+            detail = f"The request body is larger than {size}; send fewer rows at a time."
+            if request.path.startswith("/api/"):
+                from havenwatch.core.api.problems import problem
+
+                return problem(413, "Request too large", detail, code="too_large")
+            from django.http import HttpResponse
+
+            return HttpResponse(detail, status=413, content_type="text/plain; charset=utf-8")
         if where:
             detail = f"The {where} contains a NUL character (\\u0000), which text here may not contain."
             if request.path.startswith("/api/"):
