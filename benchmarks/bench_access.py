@@ -1,8 +1,9 @@
 """Gate decisions at the ``port`` scale: 150,000 people, 200,000 credentials, 300 facilities,
 2,000 access points and 1,000,000 authorisation rows (``havenwatch seed --scale port``).
 
-The port gets its own throwaway SQLite instance (seeding it takes a few minutes; the
-progress is shown). Then, all in this one run:
+The port gets its own throwaway SQLite instance (``port_instance.py``: seeding it takes a
+few minutes, the progress is shown; seeded once per run and shared with ``bench_release``).
+Then, all in this one run:
 
 1. **In-process** (``access_probe.py decide``, in a subprocess on the port's database):
    ``gate_decide`` back to back, the whole act (engine, access event, presence, audit
@@ -23,79 +24,19 @@ progress is shown). Then, all in this one run:
 from __future__ import annotations
 
 import asyncio
-import json
-import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
-from bench_api import Phase, _stop, _wait_until_up
-from harness import Context, Result, free_port, percentile
+from bench_api import Phase, _stop
+from harness import Context, Result, percentile
+from port_instance import port
 
 CLIENTS = 16
 HEALTH = "/api/v1/health"
 DECIDE = "/api/v1/access/decisions"
 PROBE = Path(__file__).with_name("access_probe.py")
 PACED_RATE = 1.0  # decisions per second per gate in the latency phase: a turnstile at shift change
-
-
-class _Instance:
-    """A throwaway havenwatch instance of its own (the port-scale database)."""
-
-    def __init__(self, ctx: Context, scale: str) -> None:
-        self.ctx = ctx
-        self.dir = ctx.var_dir / f"access-{scale}"
-        (self.dir / "static").mkdir(parents=True, exist_ok=True)
-        self.env = {**ctx.env, "HAVENWATCH_VAR_DIR": str(self.dir)}
-        # The port always lives in SQLite: the goal is stated for it, and --database-url
-        # names the small instance's (empty) database, not a second one.
-        self.env.pop("HAVENWATCH_DATABASE_URL", None)
-
-    def run(self, *args: str, timeout: float = 120) -> str:
-        done = subprocess.run([*self.ctx.havenwatch_bin, *args], env=self.env, capture_output=True, text=True,
-                              timeout=timeout, cwd=self.dir)
-        if done.returncode != 0:
-            raise RuntimeError(f"havenwatch {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-        return done.stdout
-
-    def seed(self, scale: str) -> None:
-        """``havenwatch seed`` with its progress lines passed on every 10 % of a step."""
-        started = time.perf_counter()
-        process = subprocess.Popen([*self.ctx.havenwatch_bin, "seed", "--scale", scale], env=self.env, cwd=self.dir,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        shown: dict[str, int] = {}
-        tail: list[str] = []
-        for line in process.stdout:
-            line = line.rstrip()
-            tail = [*tail[-30:], line]
-            step, _sep, numbers = line.rpartition(" ")
-            done, _slash, total = numbers.partition("/")
-            if done.isdigit() and total.isdigit() and int(total):
-                decile = int(done) * 10 // int(total)
-                if shown.get(step) != decile:
-                    shown[step] = decile
-                    self.ctx.log(f"seed {scale}: {line.strip()} ({time.perf_counter() - started:.0f} s)")
-        if process.wait() != 0:
-            raise RuntimeError("havenwatch seed failed:\n" + "\n".join(tail))
-        self.ctx.log(f"seeded the {scale} port in {time.perf_counter() - started:.0f} s")
-
-    def probe(self, *args: str, timeout: float = 900) -> dict:
-        done = subprocess.run([sys.executable, str(PROBE), *args], env={**self.env, "PYTHONPATH": str(PROBE.parent)},
-                              capture_output=True, text=True, timeout=timeout, cwd=self.dir)
-        if done.returncode != 0:
-            raise RuntimeError(f"access_probe {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _token(instance: _Instance, facility: str) -> str:
-    out = instance.run("createtoken", "--user", "pfso", "--name", "bench gate controller",
-                       "--permission", "access.decide", "--facility", facility)
-    tokens = [line.strip() for line in out.splitlines() if line.strip().startswith("hw_")]
-    if len(tokens) != 1:
-        raise RuntimeError(f"no token in createtoken's output:\n{out}")
-    return tokens[0]
 
 
 async def _closed_loop(client, path, seconds, into: Phase | None, *, bodies=None, headers=None) -> None:
@@ -185,38 +126,30 @@ async def _drive(base_url, token, bodies, *, warmup, slice_seconds, paced_second
 
 def run(ctx: Context) -> list[Result]:
     scale = ctx.pick("port", "small")
-    instance = _Instance(ctx, scale)
+    # Seeded once per run and shared with the other port benchmarks (bench_release); not
+    # deleted here: run.py deletes the whole throwaway var directory (the port's database
+    # is about 1.4 GB) at the end of the run.
+    instance = port(ctx, scale)
+    n = ctx.pick(2_000, 200)
+    ctx.log(f"in-process: {n} gate decisions back to back, then the raw-insert baseline")
+    inproc = instance.probe(PROBE, "decide", str(n))
+    sizes = inproc["sizes"]
+    ctx.log("sizes: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sizes.items()))
+    sample = instance.probe(PROBE, "sample")
+    bodies = [{"access_point_id": point, "credential": number, "direction": direction}
+              for number, point, direction in sample["pairs"]]
+    token = instance.token(user="pfso", name="bench gate controller", permissions=["access.decide"],
+                           facility=sample["facility"])
+    server, base_url = instance.serve("bench-access-server.log")
     try:
-        instance.run("migrate", "--verbosity", "0")
-        instance.seed(scale)
-        n = ctx.pick(2_000, 200)
-        ctx.log(f"in-process: {n} gate decisions back to back, then the raw-insert baseline")
-        inproc = instance.probe("decide", str(n))
-        sizes = inproc["sizes"]
-        ctx.log("sizes: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sizes.items()))
-        sample = instance.probe("sample")
-        bodies = [{"access_point_id": point, "credential": number, "direction": direction}
-                  for number, point, direction in sample["pairs"]]
-        token = _token(instance, sample["facility"])
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        log_name = "bench-access-server.log"
-        server = subprocess.Popen(
-            [*ctx.havenwatch_bin, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],
-            env=instance.env, cwd=instance.dir, stdout=open(instance.dir / log_name, "wb"),  # noqa: SIM115
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            _wait_until_up(ctx, server, base_url, f"access-{scale}/{log_name}")
-            measure, warmup, paced_seconds = ctx.pick(8.0, 1.0), ctx.pick(2.0, 0.5), ctx.pick(30.0, 2.0)
-            ctx.log(f"HTTP: {CLIENTS} clients, {len(bodies)} badges at {sample['facility']}; {measure:g} s per "
-                    f"endpoint in slices, then {CLIENTS} gates at {PACED_RATE:g} decisions/s each for "
-                    f"{paced_seconds:g} s")
-            health, decisions, paced = asyncio.run(
-                _drive(base_url, token, bodies, warmup=warmup, slice_seconds=measure / 4, paced_seconds=paced_seconds))
-        finally:
-            _stop(server)
+        measure, warmup, paced_seconds = ctx.pick(8.0, 1.0), ctx.pick(2.0, 0.5), ctx.pick(30.0, 2.0)
+        ctx.log(f"HTTP: {CLIENTS} clients, {len(bodies)} badges at {sample['facility']}; {measure:g} s per "
+                f"endpoint in slices, then {CLIENTS} gates at {PACED_RATE:g} decisions/s each for "
+                f"{paced_seconds:g} s")
+        health, decisions, paced = asyncio.run(
+            _drive(base_url, token, bodies, warmup=warmup, slice_seconds=measure / 4, paced_seconds=paced_seconds))
     finally:
-        shutil.rmtree(instance.dir, ignore_errors=True)  # the port's database is 400 MB
+        _stop(server)
 
     lat = inproc["latencies"]
     in_rate = inproc["n"] / inproc["seconds"]
