@@ -182,13 +182,14 @@ def test_a_release_travels_from_the_line_to_the_driver_at_the_gate(browsing, wor
     expect(decision.locator(".gate-reasons")).to_contain_text(str(PickupReason.ALREADY_PICKED_UP.label))
     expect(decision.locator(".gate-reasons")).to_contain_text("security alert sent")
     expect(gate.locator(".override-form")).to_have_count(0)  # a guard does not override
+    expect(decision.locator(".gate-facts")).to_contain_text("Dirk Mertens")  # the driver is named still
     expect(gate.locator("table.pickup-attempts tbody tr")).to_have_count(2)
     screenshot(gate, "second-refused")
 
     attempts = list(PickupAttempt.objects.order_by("pk"))
     assert [(a.container_number, a.granted, a.reasons, a.credential_id, a.plate) for a in attempts] == [
-        (SPACED, True, [PickupReason.GRANTED.value], badge.pk, STORED_PLATE),
-        (NUMBER, False, [PickupReason.ALREADY_PICKED_UP.value], None, STORED_PLATE),  # decided before the badge
+        (NUMBER, True, [PickupReason.GRANTED.value], badge.pk, STORED_PLATE),  # stored in its standard form
+        (NUMBER, False, [PickupReason.ALREADY_PICKED_UP.value], badge.pk, STORED_PLATE),
     ]
     assert all(a.release_id == release.pk and a.terminal_id == world.facility.pk for a in attempts)
     release.refresh_from_db()
