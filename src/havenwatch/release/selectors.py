@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from havenwatch.core import clock
+from havenwatch.core.prepared import PreparedQuery
 from havenwatch.core.principal import Principal
 from havenwatch.release.choices import LIVE_STATUSES, AssignmentStatus, Light, ReleaseStatus, RightStatus
 from havenwatch.release.models import (
@@ -132,20 +133,26 @@ def release_view(actor: Principal, release: CommercialRelease) -> dict:
 
 
 CONCERNED = (RightStatus.OFFERED, RightStatus.HELD, RightStatus.PASSED)
+# Asked at every act on a release (the gate's among them): built and compiled once.
+_CONCERNED_RIGHTS = PreparedQuery(
+    lambda *, release_id: ReleaseRight.objects.filter(release_id=release_id, status__in=CONCERNED)
+    .only("holder_id", "offered_by_id").order_by(), release_id=-987_670_001)
+_ASSIGNING_HAULIERS = PreparedQuery(
+    lambda *, release_id: DriverAssignment.objects.filter(release_id=release_id, status=AssignmentStatus.ACTIVE)
+    .only("haulier_id").order_by(), release_id=-987_670_002)
 
 
-def concerned_parties(release: CommercialRelease | None) -> set[int]:
+def concerned_parties(release: CommercialRelease | None, *, terminal=None) -> set[int]:
     """Who hears of a change of a release (its feed, its webhooks): the line, the terminal's
     operator, every party that holds, passed on or is offered its right, and the haulier of
     its active driver assignment. A party that declined, or whose offer was taken back,
-    is no longer concerned."""
+    is no longer concerned. ``terminal``: the release's, when the caller has it already."""
     if release is None:
         return set()
-    parties = {release.shipping_line_id, release.container.terminal.operator_id}
-    for holder_id, offered_by_id in ReleaseRight.objects.filter(
-            release=release, status__in=CONCERNED).values_list("holder_id", "offered_by_id"):
-        parties |= {holder_id, offered_by_id}
-    parties |= set(DriverAssignment.objects.filter(release=release, status=AssignmentStatus.ACTIVE)
-                   .values_list("haulier_id", flat=True))
+    terminal = terminal if terminal is not None else release.container.terminal
+    parties = {release.shipping_line_id, terminal.operator_id}
+    for right in _CONCERNED_RIGHTS.all(release_id=release.pk):
+        parties |= {right.holder_id, right.offered_by_id}
+    parties |= {assignment.haulier_id for assignment in _ASSIGNING_HAULIERS.all(release_id=release.pk)}
     parties.discard(None)
     return parties

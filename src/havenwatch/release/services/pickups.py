@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from havenwatch.access import validation as access_validation
 from havenwatch.access.choices import CredentialState, ScreeningResult
 from havenwatch.access.decisions import MalformedInput, normalise_plate
-from havenwatch.access.models import Credential
 from havenwatch.access.services.screening import ban_check
 from havenwatch.core import clock
 from havenwatch.core.authz import require
@@ -26,7 +25,7 @@ from havenwatch.core.errors import Conflict, PermissionRefused, ServiceError
 from havenwatch.core.models import Facility
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
-from havenwatch.release import validation
+from havenwatch.release import gate_reads, validation
 from havenwatch.release.choices import (
     FRAUD_REASONS,
     LIVE_STATUSES,
@@ -35,16 +34,14 @@ from havenwatch.release.choices import (
     Light,
     PickupReason,
     ReleaseStatus,
-    RightStatus,
 )
 from havenwatch.release.models import (
     CommercialRelease,
     Container,
     DriverAssignment,
     PickupAttempt,
-    ReleaseRight,
 )
-from havenwatch.release.selectors import concerned_parties, lights
+from havenwatch.release.selectors import Lights, concerned_parties
 
 
 def _require_gate(actor: Principal, terminal: Facility) -> None:
@@ -65,43 +62,40 @@ def _reasons(*, terminal, number, credential_number, plate, biometric_match, at:
         presented = access_validation.credential_number(credential_number)
     except ServiceError:
         presented = None
-    credential = (Credential.objects.select_related("person").filter(number=presented).first()
-                  if presented else None)
+    credential = gate_reads.CREDENTIAL.first(number=presented) if presented else None
     found["credential"] = credential
     try:
         number = validation.container_number(number)
     except ServiceError:
         return [PickupReason.MALFORMED_REQUEST], found
     found["number"] = number  # stored in its standard form: searchable whatever was typed
-    container = Container.objects.select_for_update().filter(number=number, terminal=terminal).first()
-    if container is None:
-        return [PickupReason.UNKNOWN_CONTAINER], found
-    found["container"] = container
-    release = (CommercialRelease.objects.select_for_update(of=("self",))
-               .filter(container=container, status__in=(*LIVE_STATUSES, ReleaseStatus.PICKED_UP))
-               .order_by("-created_at").first())
+    # One read: the newest live or picked-up release with its container, hold and holder
+    # (locked, so two gates never let the same container out).
+    release = gate_reads.RELEASE_AT_GATE.first(number=number, terminal_id=terminal.pk)
     if release is None:
-        return [PickupReason.NO_RELEASE], found
+        container = Container.objects.filter(number=number, terminal=terminal).first()
+        found["container"] = container
+        return [PickupReason.UNKNOWN_CONTAINER if container is None else PickupReason.NO_RELEASE], found
+    container = found["container"] = release.container
     found["release"] = release
     if release.status == ReleaseStatus.PICKED_UP:
         return [PickupReason.ALREADY_PICKED_UP], found
     reasons = []
-    light = lights(container, at)
+    light = Lights.rule(release=release, held=bool(release.on_hold), discharged=container.discharged_at is not None,
+                        at=at)
     if light.commercial != Light.GREEN:
         reasons.append(PickupReason.COMMERCIAL_RED)
     if light.customs != Light.GREEN:
         reasons.append(PickupReason.CUSTOMS_HOLD)
     if light.terminal != Light.GREEN:
         reasons.append(PickupReason.NOT_DISCHARGED)
-    held = ReleaseRight.objects.filter(release=release, status=RightStatus.HELD).first()
-    assignment = (DriverAssignment.objects.filter(release=release, status=AssignmentStatus.ACTIVE)
-                  .select_related("credential").first())
+    assignment = gate_reads.ACTIVE_ASSIGNMENT.first(release_id=release.pk)
     found["assignment"] = assignment
-    if held is None:
+    if release.held_by is None:
         reasons.append(PickupReason.NO_HOLDER)
     if assignment is None:
         reasons.append(PickupReason.NO_ASSIGNMENT)
-    elif held is not None and held.holder_id != assignment.haulier_id:
+    elif release.held_by is not None and release.held_by != assignment.haulier_id:
         reasons.append(PickupReason.WRONG_HAULIER)
     if credential is None:
         reasons.append(PickupReason.UNKNOWN_CREDENTIAL)
@@ -133,7 +127,7 @@ def pickup_decide(
 ) -> PickupAttempt:
     """Decide a pickup at ``terminal``'s gate and store the attempt; a grant closes the release."""
     _require_gate(actor, terminal)
-    terminal = Facility.objects.select_related("port").get(pk=terminal.pk)
+    terminal = gate_reads.TERMINAL_WITH_PORT.first(pk=terminal.pk)
     at = clock.now()
     reasons, found = _reasons(terminal=terminal, number=container_number, credential_number=credential_number,
                               plate=plate, biometric_match=biometric_match, at=at)
@@ -157,7 +151,7 @@ def pickup_decide(
     # slot) is told to the assigning haulier; a fraud alert only to the terminal and the
     # port's authorities, never to a party that could be part of the attempt.
     if granted:
-        parties = concerned_parties(found["release"])
+        parties = concerned_parties(found["release"], terminal=terminal)
     elif not fraud and found["assignment"] is not None:
         parties = {found["assignment"].haulier_id}
     else:
