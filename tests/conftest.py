@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from havenwatch.core import crypto
 from havenwatch.core.choices import OrganisationKind, Role
@@ -27,6 +28,15 @@ def _fresh_keys(tmp_path, settings):
     crypto._secret_box.cache_clear()
     yield
     crypto.signing_key.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Dutch or French leaves its language active in the thread (Django's
+    LocaleMiddleware does not switch back): every test starts and ends in the default."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
