@@ -292,3 +292,55 @@ def test_an_attempt_keeps_the_number_in_its_standard_form_and_who_was_presented(
     again = p.pick()
     assert again.reasons == [PickupReason.ALREADY_PICKED_UP]
     assert again.credential_id == p.badge.pk  # the driver is named even when the container is gone
+
+
+# --- security verifications -----------------------------------------------------------------
+
+
+def _police(world):
+    police = OrganisationFactory(name="Federal Maritime Police", kind=OrganisationKind.POLICE)
+    Jurisdiction.objects.create(organisation=police, port=world.port)
+    return principal(Role.AUTHORITY_INVESTIGATOR, police)
+
+
+def test_a_refused_verification_cancels_the_drivers_assignment_and_stops_the_gate(p, world):
+    from havenwatch.access.choices import VerificationStatus
+    from tests.access.factories import SecurityVerificationFactory
+
+    assignment = p.assign()
+    asked = SecurityVerificationFactory(person=p.driver, status=VerificationStatus.REQUESTED, decided_at=None,
+                                        valid_until=None)
+    screening.verification_decide(actor=_police(world), verification=asked, status=VerificationStatus.NEGATIVE)
+    _run_release_consumer()
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CANCELLED and "verification" in assignment.cancelled_reason
+    told = OutboxEvent.objects.filter(type="release.assignment.cancelled").order_by("-sequence").first()
+    assert told.organisation_id == p.orgs["haulier"].pk and told.priority == 1
+    with pytest.raises(ServiceError, match="security verification was refused or has expired"):
+        p.assign()
+    refused(p.pick(), PickupReason.NO_ASSIGNMENT)
+
+
+def test_an_expired_verification_cancels_the_assignment_when_its_time_passes(p, frozen):
+    from havenwatch.access.choices import VerificationStatus
+    from havenwatch.release.consumers import cancel_for_lapsed_verifications
+    from tests.access.factories import SecurityVerificationFactory
+
+    SecurityVerificationFactory(person=p.driver, status=VerificationStatus.POSITIVE,
+                                valid_until=clock.now() + timedelta(minutes=30))
+    assignment = p.assign()  # valid now: the driver may be assigned
+    assert cancel_for_lapsed_verifications() == 0
+    frozen.advance(minutes=31)  # nobody acts; the verification lapses
+    assert p.pick().reasons == [PickupReason.VERIFICATION_LAPSED]  # the gate knows at once
+    assert cancel_for_lapsed_verifications() == 1  # and the periodic job tells the haulier
+    assignment.refresh_from_db()
+    assert assignment.status == AssignmentStatus.CANCELLED
+    assert cancel_for_lapsed_verifications() == 0  # idempotent
+
+
+def test_a_driver_never_verified_is_not_concerned(p):
+    from havenwatch.release.consumers import cancel_for_lapsed_verifications
+
+    p.assign()
+    assert cancel_for_lapsed_verifications() == 0
+    assert p.pick().granted

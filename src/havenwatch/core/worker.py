@@ -1,4 +1,5 @@
-"""The worker: hands outbox events to consumers, sends webhooks, signs audit checkpoints.
+"""The worker: hands outbox events to consumers, sends webhooks, runs periodic jobs, signs
+audit checkpoints.
 
 ``havenwatch worker`` runs it in its own process; ``havenwatch serve`` runs it in a
 thread beside the web server in the embedded profile. Several workers may run at once:
@@ -13,7 +14,7 @@ import time
 
 from django.db import close_old_connections
 
-from havenwatch.core import audit, events, notify, webhooks
+from havenwatch.core import audit, events, notify, periodic, webhooks
 from havenwatch.core.models import AuditHead, OutboxHead
 
 log = logging.getLogger(__name__)
@@ -25,12 +26,14 @@ class Worker:
         self.poll_seconds = poll_seconds
         self._last_checkpoint = 0.0
         self._checkpointed_sequence = 0
+        self._last_jobs: dict[str, float] = {}
 
     def tick(self) -> int:
         """One round of everything. Returns how much work was done."""
         done = events.run_consumers_once()
         done += webhooks.deliver_due()
         now = time.monotonic()
+        done += periodic.run_due(self._last_jobs, now)
         if now - self._last_checkpoint >= CHECKPOINT_SECONDS:
             self._last_checkpoint = now
             head = AuditHead.objects.values_list("sequence", flat=True).first() or 0

@@ -52,6 +52,7 @@ class PickupReason(models.TextChoices):
     WRONG_DRIVER = "wrong_driver", _("Not the assigned driver")
     CREDENTIAL_INVALID = "credential_invalid", _("The driver's credential is not valid")
     PORT_BAN = "port_ban", _("The driver is banned from the port")
+    VERIFICATION_LAPSED = "verification_lapsed", _("The driver's security verification was refused or has expired")
     PLATE_MISMATCH = "plate_mismatch", _("The truck's plate is not the assigned one")
     OUTSIDE_SLOT = "outside_slot", _("Outside the assigned time slot")
     BIOMETRIC_FAILED = "biometric_failed", _("Biometric match failed")

@@ -301,6 +301,25 @@ def verification_status(verification: SecurityVerification, at: datetime | None 
     return verification.status
 
 
+DECIDED = (VerificationStatus.POSITIVE, VerificationStatus.NEGATIVE)
+
+
+def lapsed_verifications(*, at: datetime):
+    """The people whose security verification was refused or has expired and who hold no
+    valid one at ``at`` (as ``person_id`` values). Never-verified people are not in it: a
+    verification is asked for critical functions, not of everyone."""
+    return (SecurityVerification.objects.filter(status__in=DECIDED)
+            .exclude(models.Exists(valid_verifications(person=models.OuterRef("person"), at=at)))
+            .values("person_id"))
+
+
+def verification_lapsed(*, person: Person, at: datetime | None = None) -> bool:
+    """Whether ``person``'s security verification was refused or has expired, with no valid
+    one left (one query)."""
+    at = at or clock.now()
+    return lapsed_verifications(at=at).filter(person=person.pk).exists()
+
+
 def verification_valid(*, person: Person, at: datetime | None = None, function: str | None = None) -> bool:
     """Whether the person holds a positive verification that has not expired at ``at``
     (for ``function`` when given)."""

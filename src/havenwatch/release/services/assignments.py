@@ -13,7 +13,7 @@ from havenwatch.access import validation as access_validation
 from havenwatch.access.choices import CredentialState, ScreeningResult
 from havenwatch.access.models import Credential
 from havenwatch.access.services.rights import check_window
-from havenwatch.access.services.screening import ban_check
+from havenwatch.access.services.screening import ban_check, verification_lapsed
 from havenwatch.core import clock
 from havenwatch.core.authz import require
 from havenwatch.core.errors import Conflict, NotFound, PermissionRefused, ValidationFailed
@@ -30,6 +30,7 @@ REISSUED = "moved to the reissued release"
 WITHDRAWN = "the release was withdrawn; the haulier no longer holds its right"
 NO_LONGER_HELD = "the haulier no longer holds the release right"
 RELEASE_REVOKED = "the release was revoked"
+VERIFICATION_LAPSED = "the driver's security verification was refused or has expired"
 
 
 def _tell(actor: Principal, code: str, assignment: DriverAssignment, data: dict, priority: int = 3) -> None:
@@ -78,6 +79,9 @@ def assignment_create(
         raise ValidationFailed(_("This driver cannot be assigned: the port ban check is a hit."), field="credential")
     if screening != ScreeningResult.CLEAR:
         raise ValidationFailed(_("The ban check cannot be answered now: try again later."), field="credential")
+    if verification_lapsed(person=credential.person):
+        raise ValidationFailed(_("This driver cannot be assigned: the security verification was refused or has "
+                                 "expired."), field="credential")
     if not (plate or "").strip():
         raise ValidationFailed(_("Give the truck's number plate."), field="plate")
     plate = access_validation.plate_in(plate, port.unlocode[:2])

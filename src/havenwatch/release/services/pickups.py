@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from havenwatch.access import validation as access_validation
 from havenwatch.access.choices import CredentialState, ScreeningResult
 from havenwatch.access.decisions import MalformedInput, normalise_plate
-from havenwatch.access.services.screening import ban_check
+from havenwatch.access.services.screening import ban_check, verification_lapsed
 from havenwatch.core import clock
 from havenwatch.core.authz import require
 from havenwatch.core.choices import EventAudience
@@ -106,6 +106,8 @@ def _reasons(*, terminal, number, credential_number, plate, biometric_match, at:
             reasons.append(PickupReason.CREDENTIAL_INVALID)
         if ban_check(person=credential.person, port=terminal.port, at=at) != ScreeningResult.CLEAR:
             reasons.append(PickupReason.PORT_BAN)
+        if verification_lapsed(person=credential.person, at=at):
+            reasons.append(PickupReason.VERIFICATION_LAPSED)
     if assignment is not None:
         try:  # read as the access gate reads plates: leniently, a foreign prefix kept
             read = normalise_plate(plate, terminal.port.unlocode[:2].upper()) if plate else ""
