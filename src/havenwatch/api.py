@@ -44,6 +44,9 @@ def _add_routers() -> None:
 
     for release_router in (release_api.router, api_chain.router, api_gate.router, api_edi.router, api_trace.router):
         api.add_router("/release/", release_router)
+    from havenwatch.controlroom import api as controlroom_api
+
+    api.add_router("/controlroom/", controlroom_api.router)
 
 
 _add_routers()

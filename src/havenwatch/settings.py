@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "havenwatch.core",
     "havenwatch.access",
     "havenwatch.release",
+    "havenwatch.controlroom",
     "havenwatch.demo",
 ]
 

@@ -19,7 +19,7 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}")
 
 def test_every_app_has_dutch_and_french_catalogues():
     languages = {(path.parts[-5], path.parts[-3]) for path in CATALOGUES}
-    for app in ("core", "demo", "access", "release"):
+    for app in ("core", "demo", "access", "release", "controlroom"):
         assert (app, "nl") in languages and (app, "fr") in languages, f"{app} lacks a catalogue"
 
 
