@@ -17,7 +17,15 @@ from havenwatch.access.schemas import (
     reasons_out,
 )
 from havenwatch.access.services import gate as gate_services
-from havenwatch.core.api.common import Page, as_utc, get_visible, need, principal_of, read_gate_body
+from havenwatch.core.api.common import (
+    Page,
+    as_utc,
+    get_visible,
+    json_body_doc,
+    need,
+    principal_of,
+    read_gate_body,
+)
 from havenwatch.core.errors import ValidationFailed
 
 router = Router(tags=["access"])
@@ -41,12 +49,7 @@ when it names an access point you may decide at, the attempt is still stored as 
 access event with the reason `malformed_request`.
 """
 
-_DECISION_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": DecisionIn.model_json_schema()}},
-    }
-}
+_DECISION_BODY = json_body_doc(DecisionIn)
 
 
 def _decision_out(event: AccessEvent) -> dict:

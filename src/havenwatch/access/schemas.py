@@ -6,6 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from havenwatch.access.choices import Reason
+from havenwatch.core.api.common import ReasonOut, labelled_reasons
 
 
 class DecisionIn(Schema):
@@ -22,21 +23,9 @@ class DecisionIn(Schema):
         None, description="`in` or `out`; by default the access point's own direction, or `in`.")
 
 
-class ReasonOut(Schema):
-    code: str
-    label: str
-
-
 def reasons_out(codes: list[str]) -> list[dict]:
     """Reason codes with their labels in the request's language."""
-    out = []
-    for code in codes or []:
-        try:
-            label = str(Reason(code).label)
-        except ValueError:
-            label = code
-        out.append({"code": code, "label": label})
-    return out
+    return labelled_reasons(codes, Reason)
 
 
 class DecisionOut(Schema):

@@ -5,7 +5,7 @@ decision at the terminal gate."""
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from havenwatch.core.api.common import get_visible, need, principal_of, read_gate_body
+from havenwatch.core.api.common import get_visible, json_body_doc, need, principal_of, read_gate_body
 from havenwatch.core.errors import ValidationFailed
 from havenwatch.core.models import Facility
 from havenwatch.release import selectors
@@ -75,12 +75,7 @@ number that is not one, is a `422`; when it names a terminal you may decide at, 
 attempt is still stored with the reason `malformed_request`.
 """
 
-_PICKUP_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": PickupIn.model_json_schema()}},
-    }
-}
+_PICKUP_BODY = json_body_doc(PickupIn)
 
 
 def _pickup_out(attempt: PickupAttempt) -> dict:

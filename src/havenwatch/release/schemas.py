@@ -10,6 +10,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from havenwatch.core.api.common import ReasonOut, labelled_reasons
 from havenwatch.release.choices import PickupReason, RightStatus
 from havenwatch.release.selectors import sees_whole_chain
 
@@ -227,21 +228,9 @@ class ContainerOut(Schema):
     lights: LightsOut
 
 
-class ReasonOut(Schema):
-    code: str
-    label: str
-
-
 def reasons_out(codes: list[str]) -> list[dict]:
     """Pickup reason codes with their labels in the request's language."""
-    out = []
-    for code in codes or []:
-        try:
-            label = str(PickupReason(code).label)
-        except ValueError:
-            label = code
-        out.append({"code": code, "label": label})
-    return out
+    return labelled_reasons(codes, PickupReason)
 
 
 class PickupOut(Schema):

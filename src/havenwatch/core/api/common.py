@@ -65,6 +65,31 @@ def as_utc(value: datetime | None, field: str) -> datetime | None:
         raise ValidationFailed(f"{field}: the date-time is out of range.", field=field) from exc
 
 
+class ReasonOut(Schema):
+    code: str
+    label: str
+
+
+def labelled_reasons(codes: list[str], choices) -> list[dict]:
+    """A gate's reason codes with their labels (from ``choices``, a TextChoices) in the
+    request's language; an unknown code is its own label."""
+    out = []
+    for code in codes or []:
+        try:
+            label = str(choices(code).label)
+        except ValueError:
+            label = code
+        out.append({"code": code, "label": label})
+    return out
+
+
+def json_body_doc(schema) -> dict:
+    """``openapi_extra`` for an endpoint that reads its JSON body itself (``read_gate_body``):
+    the schema still documents the body it expects."""
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": schema.model_json_schema()}}}}
+
+
 def read_gate_body(request, schema, *, id_field: str, on_malformed) -> object:
     """The JSON body of a gate's request, validated against ``schema``.
 
