@@ -406,6 +406,6 @@ class ChainMachine(RuleBasedStateMachine):
 @pytest.mark.django_db
 def test_random_sequences_of_acts_keep_the_chains_invariants():
     with clock.frozen(T0):
-        ChainMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=35, deadline=None,
+        ChainMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=35, deadline=None,
                                                   suppress_health_check=[HealthCheck.too_slow])
         ChainMachine.TestCase().runTest()
