@@ -18,3 +18,35 @@ class DeviceKind(models.TextChoices):
 
 
 CAMERAS = {DeviceKind.THERMAL_CAMERA, DeviceKind.CAMERA, DeviceKind.PTZ_CAMERA, DeviceKind.ANPR_CAMERA}
+
+
+class AlarmState(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    FALSE_ALARM = "false_alarm", _("False alarm")
+
+
+OPEN_STATES = (AlarmState.NEW, AlarmState.ACKNOWLEDGED, AlarmState.IN_PROGRESS)
+CLOSED_STATES = (AlarmState.RESOLVED, AlarmState.FALSE_ALARM)
+
+
+class AlarmEntryKind(models.TextChoices):
+    RAISED = "raised", _("Raised")
+    DISPATCHED = "dispatched", _("Dispatched")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    STARTED = "started", _("Work started")
+    NOTE = "note", _("Note")
+    STEP_DONE = "step_done", _("Step done")
+    STEP_SKIPPED = "step_skipped", _("Step skipped")
+    ESCALATED = "escalated", _("Escalated")
+    ASSIGNED = "assigned", _("Assigned")
+    RESOLVED = "resolved", _("Resolved")
+    FALSE_ALARM = "false_alarm", _("Closed as a false alarm")
+
+
+class RuleStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DRAFT = "draft", _("Draft")
+    RETIRED = "retired", _("Retired")

@@ -86,14 +86,20 @@ def new(model: type[models.Model], **values: Any) -> models.Model:
     return obj
 
 
-def insert_many(model: type[models.Model], objs: Sequence[models.Model], *, batch_size: int = 5000) -> None:
-    """INSERT ``objs`` (unsaved instances of ``model``) in the caller's transaction."""
+def insert_many(model: type[models.Model], objs: Sequence[models.Model], *, batch_size: int = 5000,
+                on_conflict_ignore: bool = False) -> None:
+    """INSERT ``objs`` (unsaved instances of ``model``) in the caller's transaction.
+    ``on_conflict_ignore``: a row that would break a unique constraint is skipped, not an
+    error (``ON CONFLICT DO NOTHING``, in SQLite and PostgreSQL alike): idempotent ingestion
+    where two senders may race with the same row."""
     if not objs:
         return
     fields, adapters = _column_values(model)
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
+    if on_conflict_ignore:
+        sql += " ON CONFLICT DO NOTHING"
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for obj in objs:

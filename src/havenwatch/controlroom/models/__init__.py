@@ -1,3 +1,7 @@
+from havenwatch.controlroom.models.alarms import Alarm, AlarmEntry, AlarmEvent, OperatorPost, Sop
 from havenwatch.controlroom.models.devices import Device, DeviceCredential
+from havenwatch.controlroom.models.events import SensorEvent, Snapshot
+from havenwatch.controlroom.models.rules import Rule, RuleVersion, Watchlist, WatchlistEntry
 
-__all__ = ["Device", "DeviceCredential"]
+__all__ = ["Alarm", "AlarmEntry", "AlarmEvent", "Device", "DeviceCredential", "OperatorPost", "Rule",
+           "RuleVersion", "SensorEvent", "Snapshot", "Sop", "Watchlist", "WatchlistEntry"]

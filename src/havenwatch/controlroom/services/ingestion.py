@@ -1,0 +1,311 @@
+"""Ingestion: sensor events in, durably, once.
+
+Devices (or their gateways) send events in one normalised shape, one at a time or in
+batches of up to 5,000. A batch is checked whole first: one bad row refuses it with every
+row's error listed, and nothing is written. What is accepted is committed before the
+answer: a 200 means the events are stored. The same event sent again (same device, same
+event id: a gateway retrying after a lost answer) is recognised and ignored, so a sender
+may always retry. Heartbeats are not stored; they only say the device is alive.
+
+Rules run after the commit (:mod:`havenwatch.controlroom.evaluation`), never inside it:
+accepting must not wait for, or fail with, evaluation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, DateTimeField, Q, Value, When
+from django.utils.translation import gettext as _
+
+from havenwatch.controlroom.models import Device, SensorEvent, Snapshot
+from havenwatch.controlroom.rules import EVENT_KIND_RE
+from havenwatch.core import bulk, clock
+from havenwatch.core.authz import require
+from havenwatch.core.errors import ValidationFailed
+from havenwatch.core.principal import Principal
+
+MAX_BATCH = 5_000
+MAX_ATTRIBUTES = 4_096  # bytes of JSON per event
+MAX_SNAPSHOT = 2 * 1024 * 1024
+FUTURE_SLACK = timedelta(minutes=5)  # clocks of devices drift
+OLDEST = timedelta(days=7)  # a gateway may flush a week's buffer after an outage
+HEARTBEAT = "device.heartbeat"
+EXTERNAL_ID_RE = re.compile(r"^[\x21-\x7e]{1,120}$")  # printable, no spaces
+
+
+@dataclass
+class Result:
+    accepted: int = 0
+    duplicates: list[str] = field(default_factory=list)
+    heartbeats: int = 0
+    last_event_id: int | None = None  # the highest id written (what the evaluator must reach)
+
+
+@dataclass
+class _Row:
+    index: int
+    device: Device
+    external_id: str
+    kind: str
+    occurred_at: datetime
+    attributes: dict
+    snapshot: tuple[str, bytes] | None
+
+
+def _devices_for(actor: Principal, codes: set[str], ids: set[int]) -> tuple[dict[str, list[Device]], dict[int, Device]]:
+    """The devices ``actor`` may speak for, among those the batch names: a device token's
+    own devices; for a person, the devices they manage; for the platform, any."""
+    qs = Device.objects.select_related("port", "facility")
+    if actor.is_system:
+        pass
+    elif actor.token is not None:
+        qs = qs.filter(credentials__token=actor.token)
+    else:
+        qs = Device.objects.restrict(actor, "controlroom.manage_devices").select_related("port", "facility")
+    found = list(qs.filter(Q(code__in=sorted(codes)) | Q(pk__in=sorted(ids)))) if (codes or ids) else []
+    by_code: dict[str, list[Device]] = {}
+    for device in found:
+        by_code.setdefault(device.code, []).append(device)
+    return by_code, {device.pk: device for device in found}
+
+
+def _error(errors: list[dict], index: int, field: str, message: str, code: str = "invalid") -> None:
+    errors.append({"index": index, "field": field, "code": code, "message": str(message)})
+
+
+def _device(item: dict, index: int, by_code, by_id, errors) -> Device | None:
+    if item.get("device_id") is not None:
+        device = by_id.get(item["device_id"])
+        if device is None:
+            _error(errors, index, "device_id", _("Unknown device, or not one this sender speaks for."),
+                   "unknown_device")
+            return None
+    else:
+        code = (item.get("device") or "").strip().upper()
+        if not code:
+            _error(errors, index, "device", _("Name the device by its code (or give device_id)."))
+            return None
+        candidates = by_code.get(code, [])
+        if not candidates:
+            _error(errors, index, "device", _("Unknown device %(code)s, or not one this sender speaks for.")
+                   % {"code": code}, "unknown_device")
+            return None
+        if len(candidates) > 1:
+            _error(errors, index, "device", _("%(code)s names devices in several ports: give device_id.")
+                   % {"code": code})
+            return None
+        device = candidates[0]
+    if device.retired_at is not None:
+        _error(errors, index, "device", _("%(code)s is retired: it sends no more events.") % {"code": device.code},
+               "device_retired")
+        return None
+    return device
+
+
+def _attributes(value, index: int, errors) -> dict | None:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        _error(errors, index, "attributes", _("Attributes are a JSON object of names and values."))
+        return None
+    try:
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        _error(errors, index, "attributes", _("Attributes must be plain JSON."))
+        return None
+    if size > MAX_ATTRIBUTES:
+        _error(errors, index, "attributes", _("Attributes take at most %(n)s bytes of JSON.") % {"n": MAX_ATTRIBUTES})
+        return None
+    position = value.get("position")
+    if position is not None and not (
+            isinstance(position, list) and len(position) == 2
+            and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in position)
+            and -180 <= position[0] <= 180 and -90 <= position[1] <= 90):
+        _error(errors, index, "attributes.position", _("A position is [longitude, latitude]."))
+        return None
+    return value
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The image type by its first bytes (JPEG or PNG), whatever the sender says."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    return None
+
+
+def strip_image(data: bytes, content_type: str) -> bytes:
+    """The image decoded and written again without its metadata (EXIF, GPS, comments):
+    what is stored is only pixels. Raises ``ValueError`` when it does not decode."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            out = io.BytesIO()
+            if content_type == "image/png":
+                image.save(out, format="PNG")
+            else:
+                image.convert("RGB").save(out, format="JPEG", quality=90)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValueError(str(exc)) from None
+    return out.getvalue()
+
+
+def _snapshot(value, index: int, errors) -> tuple[str, bytes] | None | bool:
+    """``None`` when there is none, ``False`` when it is refused (the error is listed)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        _error(errors, index, "snapshot", _("A snapshot is a base64-encoded JPEG or PNG image."))
+        return False
+    if len(value) > MAX_SNAPSHOT * 4 // 3 + 4:
+        _error(errors, index, "snapshot", _("A snapshot is at most 2 MB."))
+        return False
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        _error(errors, index, "snapshot", _("The snapshot is not valid base64."))
+        return False
+    content_type = sniff_image(data)
+    if content_type is None:
+        _error(errors, index, "snapshot", _("The snapshot is not a JPEG or PNG image."), "not_an_image")
+        return False
+    try:
+        return content_type, strip_image(data, content_type)
+    except ValueError:
+        _error(errors, index, "snapshot", _("The snapshot claims to be an image but does not decode."),
+               "not_an_image")
+        return False
+
+
+def _check(actor: Principal, items: list[dict], now: datetime) -> list[_Row]:
+    codes = {str(item.get("device") or "").strip().upper() for item in items if item.get("device_id") is None}
+    ids = {item["device_id"] for item in items if isinstance(item.get("device_id"), int)}
+    by_code, by_id = _devices_for(actor, codes - {""}, ids)
+    errors: list[dict] = []
+    rows: list[_Row] = []
+    for index, item in enumerate(items):
+        failed = len(errors)
+        device = _device(item, index, by_code, by_id, errors)
+        external_id = item.get("event_id")
+        if not isinstance(external_id, str) or not EXTERNAL_ID_RE.match(external_id):
+            _error(errors, index, "event_id", _("Give the device's own event id: 1 to 120 printable characters, "
+                                                "no spaces."))
+        kind = item.get("kind")
+        if not isinstance(kind, str) or len(kind) > 64 or not EVENT_KIND_RE.match(kind):
+            _error(errors, index, "kind", _("An event kind is dotted lower-case words, e.g. fence.alarm."))
+        occurred_at = item.get("occurred_at")
+        if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
+            _error(errors, index, "occurred_at", _("Give the time with its offset, e.g. 2026-03-29T01:59:00Z."))
+        elif occurred_at > now + FUTURE_SLACK:
+            _error(errors, index, "occurred_at", _("This time is in the future: check the device's clock."),
+                   "clock_skew")
+        elif occurred_at < now - OLDEST:
+            _error(errors, index, "occurred_at", _("Events older than 7 days are not accepted."), "too_old")
+        attributes = _attributes(item.get("attributes"), index, errors)
+        snapshot = _snapshot(item.get("snapshot"), index, errors)
+        if len(errors) == failed:
+            rows.append(_Row(index, device, external_id, kind, occurred_at, attributes, snapshot))
+    if errors:
+        raise ValidationFailed(
+            _("%(failed)s of %(total)s events are refused; nothing was stored.") % {"failed": len({e["index"] for e in errors}),
+                                                                                  "total": len(items)},
+            code="batch_rejected", field="events", errors=errors)
+    return rows
+
+
+def _existing(rows: list[_Row]) -> set[tuple[int, str]]:
+    pairs = {(row.device.pk, row.external_id) for row in rows}
+    found: set[tuple[int, str]] = set()
+    by_device: dict[int, list[str]] = {}
+    for device_id, external_id in pairs:
+        by_device.setdefault(device_id, []).append(external_id)
+    for device_id, external_ids in by_device.items():
+        for start in range(0, len(external_ids), 2000):
+            found.update((device_id, e) for e in SensorEvent.objects.filter(
+                device_id=device_id, external_id__in=external_ids[start:start + 2000]).values_list(
+                "external_id", flat=True))
+    return found
+
+
+def _touch(seen: dict[int, datetime]) -> None:
+    """Each device's ``last_seen_at``, moved forward only, in one statement."""
+    if not seen:
+        return
+    stale = Q()
+    for pk, at in seen.items():
+        stale |= Q(pk=pk) & (Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=at))
+    latest = Case(*(When(pk=pk, then=Value(at)) for pk, at in seen.items()), output_field=DateTimeField())
+    Device.objects.filter(stale).update(last_seen_at=latest)
+
+
+def events_ingest(*, actor: Principal, events: Iterable[dict[str, Any]]) -> Result:
+    """Store ``events`` (dicts: ``device`` code or ``device_id``, ``event_id``, ``kind``,
+    ``occurred_at`` (aware), ``attributes``, ``snapshot`` (base64)) for the devices
+    ``actor`` speaks for. All or nothing; duplicates are ignored and listed."""
+    require(actor, "controlroom.ingest")
+    items = list(events)
+    if not items:
+        raise ValidationFailed(_("Send at least one event."), field="events")
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed(_("At most %(n)s events at a time.") % {"n": MAX_BATCH}, field="events")
+    now = clock.now()
+    rows = _check(actor, items, now)
+    result = Result()
+    with transaction.atomic():
+        seen: dict[int, datetime] = {}
+        for row in rows:
+            if seen.get(row.device.pk) is None or row.occurred_at > seen[row.device.pk]:
+                seen[row.device.pk] = min(row.occurred_at, now)
+        stored = [row for row in rows if row.kind != HEARTBEAT]
+        result.heartbeats = len(rows) - len(stored)
+        existing = _existing(stored)
+        fresh: list[_Row] = []
+        keys: set[tuple[int, str]] = set()
+        for row in stored:
+            key = (row.device.pk, row.external_id)
+            if key in existing or key in keys:
+                result.duplicates.append(row.external_id)
+                continue
+            keys.add(key)
+            fresh.append(row)
+        fresh.sort(key=lambda row: (row.occurred_at, row.index))  # ids follow time within a batch
+        objs = [bulk.new(
+            SensorEvent, device_id=row.device.pk, port_id=row.device.port_id, facility_id=row.device.facility_id,
+            owner_id=row.device.owner_id, external_id=row.external_id, kind=row.kind, occurred_at=row.occurred_at,
+            received_at=now, attributes=row.attributes, has_snapshot=bool(row.snapshot),
+        ) for row in fresh]
+        bulk.insert_many(SensorEvent, objs, on_conflict_ignore=True)
+        _snapshots([row for row in fresh if row.snapshot])
+        _touch(seen)
+        result.accepted = len(fresh)
+        if fresh:
+            result.last_event_id = SensorEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return result
+
+
+def _snapshots(rows: list[_Row]) -> None:
+    if not rows:
+        return
+    ids = {}
+    for row in rows:
+        ids[(row.device.pk, row.external_id)] = SensorEvent.objects.filter(
+            device_id=row.device.pk, external_id=row.external_id).values_list("id", flat=True).get()
+    Snapshot.objects.bulk_create([
+        Snapshot(event_id=ids[(row.device.pk, row.external_id)], content_type=row.snapshot[0], data=row.snapshot[1],
+                 size=len(row.snapshot[1]), sha256=hashlib.sha256(row.snapshot[1]).hexdigest())
+        for row in rows])
+
