@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("access/", include("havenwatch.access.urls")),
     path("release/", include("havenwatch.release.urls")),
+    path("controlroom/", include("havenwatch.controlroom.urls")),
     path("", include("havenwatch.core.urls")),
 ]

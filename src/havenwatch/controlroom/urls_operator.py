@@ -1,0 +1,3 @@
+"""Operators' pages: the screen, the wall screen, alarms."""
+
+urlpatterns: list = []

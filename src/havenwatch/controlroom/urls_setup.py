@@ -1,0 +1,3 @@
+"""Officers' pages: devices, rules, procedures, watch lists."""
+
+urlpatterns: list = []
