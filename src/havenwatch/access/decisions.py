@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef
 
-from havenwatch.access import schedules, validation
+from havenwatch.access import validation
 from havenwatch.access.choices import (
     CredentialKind,
     CredentialState,
@@ -49,7 +49,7 @@ from havenwatch.access.models import (
     ZoneLevelRule,
 )
 from havenwatch.access.services.screening import bans_in_force, trainings_valid_on, valid_verifications
-from havenwatch.core import clock
+from havenwatch.core import clock, schedules
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.prepared import PreparedQuery
 

@@ -10,9 +10,9 @@ from django.utils.translation import pgettext_lazy
 
 from havenwatch.access.choices import AccessPointKind, Direction, LevelMode
 from havenwatch.access.forms_visits import PortDateTimeField
-from havenwatch.access.schedules import DAYS
 from havenwatch.core.choices import SecurityLevel
 from havenwatch.core.forms import GeoJSONField
+from havenwatch.core.schedules import DAYS
 
 DAY_LABELS = {
     "mon": _("Monday"), "tue": _("Tuesday"), "wed": _("Wednesday"), "thu": _("Thursday"),

@@ -9,4 +9,4 @@ class ControlroomConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from havenwatch.controlroom import audit_events, evaluation, jobs, navigation, permissions  # noqa: F401
+        from havenwatch.controlroom import audit_events, consumers, evaluation, jobs, navigation, permissions  # noqa: F401

@@ -182,24 +182,24 @@ def _offset_row() -> ConsumerOffset | None:
     return locked.filter(consumer=CONSUMER).first()
 
 
-def _round(limit: int) -> int:
+def _round(limit: int) -> tuple[int, int]:
     global _engine
     from havenwatch.controlroom.services.alarms import alarms_raise
 
     with transaction.atomic():
         offset = _offset_row()
         if offset is None:  # another process is evaluating
-            return 0
+            return 0, 0
         rows = list(SensorEvent.objects.filter(id__gt=offset.sequence).order_by("id")[:limit])
         if not rows:
-            return 0
+            return 0, 0
         print_ = fingerprint()
         if _engine is None or _engine.offset != offset.sequence or _engine.fingerprint != print_:
             _engine = _build(offset.sequence, print_)
         engine = _engine
         try:
             firings = engine.offer(rows, security_levels())
-            alarms_raise(firings)
+            raised = alarms_raise(firings)
             offset.sequence = rows[-1].pk
             offset.failures = 0
             offset.last_error = ""
@@ -208,28 +208,38 @@ def _round(limit: int) -> int:
             _engine = None  # its windows hold events that were not committed
             raise
         engine.offset = offset.sequence
-    return len(rows)
+    return len(rows), len(raised)
 
 
 def run(*, limit: int = ROUND, rounds: int = 100) -> int:
     """Evaluate what is waiting. Returns the number of events offered; 0 when another
     thread of this process is at it (it will take these events too)."""
+    return _run(limit, rounds)[0]
+
+
+def run_counting(*, limit: int = ROUND, rounds: int = 100) -> int:
+    """:func:`run`, returning the number of alarms raised instead."""
+    return _run(limit, rounds)[1]
+
+
+def _run(limit: int, rounds: int) -> tuple[int, int]:
     global _engine
     if not _lock.acquire(blocking=False):
-        return 0
+        return 0, 0
     try:
         ConsumerOffset.objects.get_or_create(consumer=CONSUMER)  # outside the round: a failure is counted on it
-        done = 0
+        done = raised = 0
         for _ in range(rounds):
             try:
-                n = _round(limit)
+                n, r = _round(limit)
             except Exception:
                 _engine = None
                 raise
             done += n
+            raised += r
             if n < limit:
                 break
-        return done
+        return done, raised
     finally:
         _lock.release()
 

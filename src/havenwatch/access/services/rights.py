@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from havenwatch.access import schedules
 from havenwatch.access.models import Authorisation, Person, Zone
 from havenwatch.access.services.places import require_facility_operator
-from havenwatch.core import clock
+from havenwatch.core import clock, schedules
 from havenwatch.core.authz import require
 from havenwatch.core.errors import Conflict, ValidationFailed
 from havenwatch.core.models import Organisation

@@ -24,7 +24,6 @@ from havenwatch.access.forms_places import (
     FacilityChoiceForm,
 )
 from havenwatch.access.models import Announcer, Credential, FacilityEnrolment, Zone
-from havenwatch.access.schedules import DAYS
 from havenwatch.access.selectors_people import credential_list
 from havenwatch.access.selectors_places import authorisation_list, zone_list
 from havenwatch.access.services.people import credential_activate, credential_deactivate
@@ -36,6 +35,7 @@ from havenwatch.core.choices import OrganisationKind
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.forms import add_service_error
 from havenwatch.core.models import Facility, Organisation
+from havenwatch.core.schedules import DAYS
 from havenwatch.core.views._common import page, paginate, visible_or_404
 
 # Organisations that announce visitors (Prean): shipping lines and agents, forwarders,

@@ -28,11 +28,11 @@ from django.db import transaction
 from django.db.models import Case, DateTimeField, Q, Value, When
 from django.utils.translation import gettext as _
 
-from havenwatch.controlroom.models import Device, SensorEvent, Snapshot
+from havenwatch.controlroom.models import Device, DeviceCredential, SensorEvent, Snapshot
 from havenwatch.controlroom.rules import EVENT_KIND_RE
 from havenwatch.core import bulk, clock
 from havenwatch.core.authz import require
-from havenwatch.core.errors import ValidationFailed
+from havenwatch.core.errors import PermissionRefused, ValidationFailed
 from havenwatch.core.principal import Principal
 
 MAX_BATCH = 5_000
@@ -70,6 +70,8 @@ def _devices_for(actor: Principal, codes: set[str], ids: set[int]) -> tuple[dict
     if actor.is_system:
         pass
     elif actor.token is not None:
+        if not DeviceCredential.objects.filter(token=actor.token).exists():
+            raise PermissionRefused(_("This token speaks for no device: issue a device token to send events."))
         qs = qs.filter(credentials__token=actor.token)
     else:
         qs = Device.objects.restrict(actor, "controlroom.manage_devices").select_related("port", "facility")
@@ -309,3 +311,38 @@ def _snapshots(rows: list[_Row]) -> None:
                  size=len(row.snapshot[1]), sha256=hashlib.sha256(row.snapshot[1]).hexdigest())
         for row in rows])
 
+
+
+def sia_sink(events: list[dict]) -> None:
+    """Alarm-panel messages from ``havenwatch siareceiver`` (already parsed and mapped to
+    kinds by :mod:`havenwatch.controlroom.sia`), stored as events of the panel whose name in
+    the source system is the message's account. Raises ``KeyError`` for an account no
+    device answers to (the receiver then NAKs, and the panel keeps its message). A panel's
+    clock is often wrong: a time outside what ingestion accepts is replaced by the time of
+    receipt, and the panel's own is kept in the attributes."""
+    from havenwatch.controlroom import evaluation
+    from havenwatch.core.principal import system_principal
+
+    now = clock.now()
+    accounts = {str(event["account"]).upper() for event in events}
+    devices = {}
+    for device in Device.objects.filter(retired_at__isnull=True, external_name__in=sorted(accounts)):
+        devices.setdefault(device.external_name.upper(), []).append(device)
+    items = []
+    for event in events:
+        candidates = devices.get(str(event["account"]).upper(), [])
+        if len(candidates) != 1:
+            raise KeyError(event["account"])
+        occurred_at = event.get("occurred_at") or now
+        attributes = dict(event.get("attributes") or {})
+        if not (now - OLDEST < occurred_at <= now + FUTURE_SLACK):
+            attributes["panel_time"] = occurred_at.isoformat()
+            occurred_at = now
+        items.append({"device_id": candidates[0].pk, "event_id": event["external_id"], "kind": event["kind"],
+                      "occurred_at": occurred_at, "attributes": attributes})
+    result = events_ingest(actor=system_principal("SIA receiver"), events=items)
+    if result.accepted:
+        try:
+            evaluation.run()
+        except Exception:  # stored is stored: the worker evaluates at its next turn
+            pass

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from havenwatch.access import schedules
-from havenwatch.access.schedules import DAYS, ScheduleError, allows, overlaps, validate
+from havenwatch.core import schedules
+from havenwatch.core.schedules import DAYS, ScheduleError, allows, overlaps, validate
 
 TZ = "Europe/Brussels"
 MINUTES_A_WEEK = 7 * 24 * 60

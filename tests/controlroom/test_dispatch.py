@@ -1,0 +1,96 @@
+"""Dispatch and escalation, on a frozen clock: the posted operator is told, an alarm nobody
+acknowledges goes to the backups, an acknowledged one goes nowhere."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from havenwatch.controlroom import evaluation
+from havenwatch.controlroom.models import Alarm, AlarmEntry, OperatorPost
+from havenwatch.controlroom.services.alarms import alarm_acknowledge, alarm_close, escalate_due
+from havenwatch.controlroom.services.ingestion import events_ingest
+from havenwatch.controlroom.services.rules import rule_save, sop_save
+from havenwatch.core import clock, events
+from havenwatch.core.choices import Role
+from havenwatch.core.models import AuditRecord, Notification
+from tests.controlroom.factories import fence, sender
+from tests.factories import principal
+
+pytestmark = pytest.mark.django_db
+NIGHT = datetime(2026, 11, 21, 23, 10, tzinfo=UTC)  # Sunday 00:10 in Antwerp
+
+
+@pytest.fixture(autouse=True)
+def fresh_engine():
+    evaluation.reset()
+    yield
+    evaluation.reset()
+
+
+@pytest.fixture
+def raised(world):
+    with clock.frozen(NIGHT) as frozen:
+        rule_save(actor=world.pso(), port=world.port, text="code: fence\nkind: single\ntitle: Fence alarm\n"
+                                                            "priority: 1\nsop: fence\nwhen: {kind: fence.alarm}\n")
+        sop_save(actor=world.pso(), port=world.port, code="fence", title="Fence", steps=["Look", "Send patrol"])
+        night = principal(Role.CONTROL_ROOM_OPERATOR, world.operator)
+        day = principal(Role.CONTROL_ROOM_OPERATOR, world.operator)
+        backup = principal(Role.CONTROL_ROOM_OPERATOR, world.authority)
+        officer = principal(Role.FACILITY_SECURITY_OFFICER, world.operator)
+        OperatorPost.objects.create(port=world.port, facility=world.facility, organisation=world.operator,
+                                    user=night.user, hours={"sun": [["00:00", "08:00"]]})
+        OperatorPost.objects.create(port=world.port, facility=world.facility, organisation=world.operator,
+                                    user=day.user, hours={"sun": [["08:00", "20:00"]]})
+        OperatorPost.objects.create(port=world.port, organisation=world.authority, user=backup.user, backup=True)
+        device = fence(world.facility)
+        events_ingest(actor=sender(world.pfso(), [device]), events=[
+            {"device": "F-12", "event_id": "1", "kind": "fence.alarm", "occurred_at": NIGHT}])
+        evaluation.run()
+        events.run_consumers_once()
+        yield world, Alarm.objects.get(), frozen, {"night": night, "day": day, "backup": backup,
+                                                    "officer": officer}
+
+
+def told(person, kind):
+    return Notification.objects.filter(user=person.user, kind=kind).count()
+
+
+def test_the_operator_on_shift_for_the_area_is_told_and_not_the_one_off_shift(raised):
+    world, alarm, frozen, people = raised
+    assert told(people["night"], "controlroom.alarm") == 1
+    assert told(people["day"], "controlroom.alarm") == 0
+    assert told(people["backup"], "controlroom.alarm") == 0
+    note = Notification.objects.get(user=people["night"].user)
+    assert note.link == f"/controlroom/alarms/{alarm.pk}/"
+
+
+def test_an_alarm_nobody_acknowledges_escalates_to_the_backups_once_per_deadline(raised):
+    world, alarm, frozen, people = raised
+    frozen.advance(seconds=119)
+    assert escalate_due() == 0
+    frozen.advance(seconds=2)
+    assert escalate_due() == 1
+    assert escalate_due() == 0  # a new deadline is set
+    events.run_consumers_once()
+    alarm.refresh_from_db()
+    assert alarm.escalation == 1 and alarm.acknowledge_by == clock.now() + timedelta(minutes=2)
+    assert told(people["backup"], "controlroom.escalation") == 1
+    assert AuditRecord.objects.filter(code="controlroom.alarm.escalated").count() == 1
+    frozen.advance(minutes=3)
+    assert escalate_due() == 1
+    alarm.refresh_from_db()
+    assert alarm.escalation == 2
+
+
+def test_an_acknowledged_alarm_does_not_escalate_and_a_skipped_step_tells_the_officers(raised):
+    world, alarm, frozen, people = raised
+    alarm_acknowledge(actor=people["night"], alarm=alarm)
+    frozen.advance(minutes=10)
+    assert escalate_due() == 0
+    alarm_close(actor=people["night"], alarm=alarm, reason="A bird on the fence; camera confirms")
+    events.run_consumers_once()
+    assert list(AlarmEntry.objects.filter(alarm=alarm, kind="step_skipped").values_list("step", flat=True)) == [0, 1]
+    assert told(people["officer"], "controlroom.step_skipped") == 2
+    assert told(people["backup"], "controlroom.escalation") == 0
