@@ -94,3 +94,25 @@ def test_an_acknowledged_alarm_does_not_escalate_and_a_skipped_step_tells_the_of
     assert list(AlarmEntry.objects.filter(alarm=alarm, kind="step_skipped").values_list("step", flat=True)) == [0, 1]
     assert told(people["officer"], "controlroom.step_skipped") == 2
     assert told(people["backup"], "controlroom.escalation") == 0
+
+
+def test_a_silent_camera_gets_one_silence_event_and_an_absence_alarm(world):
+    from havenwatch.controlroom.jobs import silent_devices
+    from havenwatch.controlroom.models import SensorEvent
+    from tests.controlroom.factories import camera
+
+    with clock.frozen(NIGHT) as frozen:
+        rule_save(actor=world.pso(), port=world.port, text="code: camera-silent\nkind: absence\n"
+                                                            "title: Camera silent\ndevices: [thermal_camera]\n")
+        cam = camera(world.facility, silent_after=15)
+        fence(world.facility, silent_after=15)  # not a camera: silent, but no alarm
+        events_ingest(actor=sender(world.pfso(), [cam]), events=[
+            {"device": "CAM-1", "event_id": "hb", "kind": "device.heartbeat", "occurred_at": NIGHT}])
+        frozen.advance(minutes=14)
+        assert silent_devices() == 0
+        frozen.advance(minutes=2)
+        assert silent_devices() == 2  # the camera, and the fence registered and never heard
+        assert silent_devices() == 0  # the same silence is written once
+        assert SensorEvent.objects.filter(kind="device.silent").count() == 2
+        alarm = Alarm.objects.get()
+        assert (alarm.rule_code, alarm.device_id) == ("camera-silent", cam.pk)

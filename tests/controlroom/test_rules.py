@@ -192,3 +192,18 @@ def test_every_point_inside_a_square_is_inside_and_its_mirror_outside_is_not(lon
     square = ((4.29, 51.27), (4.31, 51.27), (4.31, 51.29), (4.29, 51.29))
     assert inside((lon, lat), square)
     assert not inside((lon + 0.05, lat), square) and not inside((lon, lat - 0.05), square)
+
+
+def test_an_absence_rule_fires_on_the_silence_of_the_kinds_of_device_it_names():
+    rule = parse_rule("code: camera-silent\nkind: absence\ntitle: Camera silent\ndevices: [thermal_camera, camera]\n")
+    assert rule.kinds == {"device.silent"}
+    evaluator = Evaluator([rule])
+    base = dict(occurred_at=T0, device_id=1)
+    assert evaluator.offer(Event(id=1, kind="device.silent", attributes={"device_kind": "camera"}, **base))
+    assert not evaluator.offer(Event(id=2, kind="device.silent", attributes={"device_kind": "fence"}, **base))
+    with pytest.raises(RuleError, match="devices"):
+        parse_rule("code: x-silent\nkind: absence\ntitle: X\ndevices: camera\n")
+    with pytest.raises(RuleError, match="when"):
+        parse_rule("code: x-silent\nkind: absence\ntitle: X\nwhen: {kind: fence.alarm}\n")
+    with pytest.raises(RuleError, match="devices"):
+        parse_rule("code: xx\nkind: single\ntitle: X\nwhen: {kind: fence.alarm}\ndevices: [camera]\n")

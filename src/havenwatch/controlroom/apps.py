@@ -9,4 +9,5 @@ class ControlroomConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from havenwatch.controlroom import audit_events, consumers, evaluation, jobs, navigation, permissions  # noqa: F401
+        from havenwatch.controlroom import (  # noqa: F401
+            audit_events, bridge, consumers, evaluation, jobs, navigation, permissions)

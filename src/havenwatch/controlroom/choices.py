@@ -15,6 +15,7 @@ class DeviceKind(models.TextChoices):
     DOOR_CONTACT = "door_contact", _("Door contact")
     PANIC_BUTTON = "panic_button", _("Panic button")
     ALARM_PANEL = "alarm_panel", _("Alarm panel")
+    PLATFORM = "platform", _("Platform source (a gate, a terminal's pickups)")
 
 
 CAMERAS = {DeviceKind.THERMAL_CAMERA, DeviceKind.CAMERA, DeviceKind.PTZ_CAMERA, DeviceKind.ANPR_CAMERA}

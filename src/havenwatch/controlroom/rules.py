@@ -12,6 +12,9 @@ fired last week?". Kinds built so far:
                  first and (``near``) within a distance of it
 ``geofence``     an event whose position lies inside one of the rule's polygons
 ``watchlist``    an event whose attribute (``plate`` by default) is on a named list
+``absence``      a device silent for longer than its registry's *silent after*: the
+                 ``device.silent`` events the platform writes for it (optionally only for
+                 some kinds of device: ``devices: [thermal_camera, camera]``)
 
 Every rule may require a security level (``at_level: ">= 2"``) and an area (a facility,
 by its ISPS number). ``suppress`` (flood protection) is the evaluator's, not the
@@ -45,7 +48,8 @@ from typing import Any
 
 import yaml
 
-KINDS = ("single", "threshold", "correlation", "geofence", "watchlist")
+KINDS = ("single", "threshold", "correlation", "geofence", "watchlist", "absence")
+SILENT = "device.silent"
 GROUPS = ("device", "zone", "facility")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 EVENT_KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -208,7 +212,8 @@ class Rule:
 
 
 TOP_KEYS = {"code", "kind", "title", "priority", "when", "within", "near", "count", "per", "area", "at_level",
-            "polygons", "watchlist", "attribute", "suppress", "sop", "description"}
+            "polygons", "watchlist", "attribute", "suppress", "sop", "description", "devices"}
+DEVICE_KIND_RE = re.compile(r"^[a-z][a-z_]{1,31}$")
 
 
 def parse_rule(text: str) -> Rule:
@@ -241,6 +246,10 @@ def parse_rule(text: str) -> Rule:
     if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= 5:
         raise RuleError("priority", "the priority is 1 (highest) to 5")
     when = data.get("when")
+    if kind == "absence":
+        when = _absence_when(when, data.get("devices"))
+    elif "devices" in data:
+        raise RuleError("devices", f"a {kind} rule has no devices; only an absence rule chooses devices by kind")
     if isinstance(when, dict):
         when = [when]
     if not isinstance(when, list) or not when:
@@ -256,6 +265,19 @@ def parse_rule(text: str) -> Rule:
         fields["sop"] = data["sop"]
     _kind_keys(kind, data, conditions, fields)
     return Rule(**fields)
+
+
+def _absence_when(when, devices) -> list[dict]:
+    """An absence rule looks at the platform's ``device.silent`` events, of some kinds of device."""
+    if when is not None:
+        raise RuleError("when", f"an absence rule looks at {SILENT} events: choose devices with devices: [...]")
+    condition: dict = {"kind": SILENT}
+    if devices is not None:
+        if (not isinstance(devices, list) or not devices
+                or not all(isinstance(d, str) and DEVICE_KIND_RE.match(d) for d in devices)):
+            raise RuleError("devices", "list the kinds of device, e.g. [thermal_camera, camera]")
+        condition["where"] = {"device_kind": devices}
+    return [condition]
 
 
 def _area(data: dict, fields: dict) -> None:
@@ -292,6 +314,7 @@ def _kind_keys(kind: str, data: dict, conditions: tuple[Condition, ...], fields:
         "correlation": {"within", "near"},
         "geofence": {"polygons"},
         "watchlist": {"watchlist", "attribute"},
+        "absence": set(),
     }[kind]
     for key in ("count", "within", "per", "near", "polygons", "watchlist", "attribute"):
         if key in data and key not in allowed:
@@ -470,6 +493,8 @@ class Evaluator:
         if a.position is None or b.position is None:
             return False
         return distance_m(a.position, b.position) <= rule.near
+
+    _absence = _single  # the silence is the event: the platform writes it when a device falls silent
 
     def _geofence(self, rule: Rule, event: Event) -> Firing | None:
         if not rule.conditions[0].matches(event) or event.position is None:
