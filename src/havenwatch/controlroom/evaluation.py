@@ -26,7 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
@@ -45,6 +46,24 @@ ROUND = 5_000
 REPLAY_LIMIT = 50_000
 _lock = threading.Lock()
 _engine: Engine | None = None
+
+
+class Row(NamedTuple):
+    """What the evaluator reads of a stored event (a tuple: a round reads thousands)."""
+
+    pk: int
+    device_id: int
+    port_id: int
+    kind: str
+    occurred_at: datetime
+    attributes: dict
+
+
+ROW_FIELDS = ("id", "device_id", "port_id", "kind", "occurred_at", "attributes")
+
+
+def read_rows(queryset) -> list[Row]:
+    return [Row(*values) for values in queryset.values_list(*ROW_FIELDS)]
 
 
 @dataclass(frozen=True)
@@ -123,7 +142,7 @@ class Engine:
                                            device.facility.isps_number if device.facility_id else None,
                                            device_position(device.geometry))
 
-    def to_event(self, row: SensorEvent, levels: dict) -> rule_language.Event:
+    def to_event(self, row: Row, levels: dict) -> rule_language.Event:
         place = self.place(row.device_id)
         attributes = row.attributes or {}
         position = attributes.get("position")
@@ -135,7 +154,7 @@ class Engine:
             level=levels.get(("facility", place.facility_id)) or levels.get(("port", place.port_id), 1),
             attributes=attributes)
 
-    def offer(self, rows: list[SensorEvent], levels: dict) -> list[tuple[rule_language.Firing, Rule, int]]:
+    def offer(self, rows: list[Row], levels: dict) -> list[tuple[rule_language.Firing, Rule, int]]:
         """The firings of ``rows``, each with the rule's row and the port it fired in."""
         self.load_places([row.device_id for row in rows])
         firings = []
@@ -169,8 +188,8 @@ def _build(offset: int, print_: tuple) -> Engine:
     kinds = engine.kinds
     if kinds and engine.longest and offset:
         since = clock.now() - engine.longest
-        recent = list(SensorEvent.objects.filter(id__lte=offset, occurred_at__gte=since, kind__in=sorted(kinds))
-                      .order_by("-id")[:REPLAY_LIMIT])
+        recent = read_rows(SensorEvent.objects.filter(id__lte=offset, occurred_at__gte=since, kind__in=sorted(kinds))
+                           .order_by("-id")[:REPLAY_LIMIT])
         recent.reverse()
         engine.offer(recent, security_levels())
     engine.offset = offset
@@ -190,7 +209,7 @@ def _round(limit: int) -> tuple[int, int]:
         offset = _offset_row()
         if offset is None:  # another process is evaluating
             return 0, 0
-        rows = list(SensorEvent.objects.filter(id__gt=offset.sequence).order_by("id")[:limit])
+        rows = read_rows(SensorEvent.objects.filter(id__gt=offset.sequence).order_by("id")[:limit])
         if not rows:
             return 0, 0
         print_ = fingerprint()

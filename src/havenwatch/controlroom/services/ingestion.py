@@ -49,7 +49,6 @@ class Result:
     accepted: int = 0
     duplicates: list[str] = field(default_factory=list)
     heartbeats: int = 0
-    last_event_id: int | None = None  # the highest id written (what the evaluator must reach)
 
 
 @dataclass
@@ -230,17 +229,15 @@ def _check(actor: Principal, items: list[dict], now: datetime) -> list[_Row]:
 
 
 def _existing(rows: list[_Row]) -> set[tuple[int, str]]:
+    """The (device, event id) pairs of ``rows`` already stored: one query per 2,000 ids."""
     pairs = {(row.device.pk, row.external_id) for row in rows}
+    devices = sorted({device_id for device_id, _e in pairs})
+    external_ids = sorted({external_id for _d, external_id in pairs})
     found: set[tuple[int, str]] = set()
-    by_device: dict[int, list[str]] = {}
-    for device_id, external_id in pairs:
-        by_device.setdefault(device_id, []).append(external_id)
-    for device_id, external_ids in by_device.items():
-        for start in range(0, len(external_ids), 2000):
-            found.update((device_id, e) for e in SensorEvent.objects.filter(
-                device_id=device_id, external_id__in=external_ids[start:start + 2000]).values_list(
-                "external_id", flat=True))
-    return found
+    for start in range(0, len(external_ids), 2000):
+        found.update(SensorEvent.objects.filter(device_id__in=devices, external_id__in=external_ids[start:start + 2000])
+                     .values_list("device_id", "external_id"))
+    return found & pairs
 
 
 def _touch(seen: dict[int, datetime]) -> None:
@@ -294,8 +291,6 @@ def events_ingest(*, actor: Principal, events: Iterable[dict[str, Any]]) -> Resu
         _snapshots([row for row in fresh if row.snapshot])
         _touch(seen)
         result.accepted = len(fresh)
-        if fresh:
-            result.last_event_id = SensorEvent.objects.order_by("-id").values_list("id", flat=True).first()
     return result
 
 
