@@ -170,8 +170,26 @@ LOGGING = {
                 "fontTools": {"level": "WARNING"}, "pydifact": {"level": "WARNING"}},
 }
 
+# --- e-mail (alarm notifications) -------------------------------------------------
+# Without a mail server, messages are written as files under var/mail: a demo shows them,
+# nothing is lost, and nothing leaves the machine.
+EMAIL_HOST = config.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(config.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = config.get("EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = config.get("EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = config.flag("EMAIL_TLS", default=True)
+    EMAIL_TIMEOUT = 10
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = config.get("EMAIL_FROM", "havenwatch@localhost")
+
 # --- havenwatch -----------------------------------------------------------------
 HAVENWATCH = {
+    # How people reach this instance: the base of links in e-mails and push messages.
+    "PUBLIC_URL": config.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
     "SIGNING_KEY_FILE": config.get("SIGNING_KEY_FILE", str(VAR_DIR / "instance_signing_key")),
     "AUDIT_CHECKPOINT_EVERY": int(config.get("AUDIT_CHECKPOINT_EVERY", "500")),
     "WEBHOOK_MAX_ATTEMPTS": int(config.get("WEBHOOK_MAX_ATTEMPTS", "8")),

@@ -116,3 +116,71 @@ def test_a_silent_camera_gets_one_silence_event_and_an_absence_alarm(world):
         assert SensorEvent.objects.filter(kind="device.silent").count() == 2
         alarm = Alarm.objects.get()
         assert (alarm.rule_code, alarm.device_id) == ("camera-silent", cam.pk)
+
+
+def test_the_operator_told_gets_an_email_in_their_language_with_links_and_the_gateway_an_event(world, mailoutbox):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from havenwatch.core.models import OutboxEvent
+
+    with clock.frozen(NIGHT):
+        rule_save(actor=world.pso(), port=world.port, text="code: person\nkind: single\ntitle: Person on thermal\n"
+                                                            "priority: 1\nwhen: {kind: camera.detection}\n")
+        from tests.controlroom.factories import camera
+
+        cam = camera(world.facility)
+        operator = principal(Role.CONTROL_ROOM_OPERATOR, world.operator)
+        operator.user.email, operator.user.preferred_language = "nachtdienst@terminal.example", "nl"
+        operator.user.save()
+        out = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(out, format="JPEG")
+        events_ingest(actor=sender(world.pfso(), [cam]), events=[
+            {"device": "CAM-1", "event_id": "1", "kind": "camera.detection", "occurred_at": NIGHT,
+             "attributes": {"label": "person"}, "snapshot": base64.b64encode(out.getvalue()).decode()}])
+        evaluation.run()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("django.db.transaction.on_commit", lambda f, *a, **k: f())
+            events.run_consumers_once()
+    alarm = Alarm.objects.get()
+    [mail] = mailoutbox
+    assert mail.to == ["nachtdienst@terminal.example"] and f"#{alarm.pk}" in mail.subject
+    assert "Nieuw alarm" in mail.subject or "Open het alarm" in mail.body or "Open the alarm" in mail.body
+    assert f"/controlroom/alarms/{alarm.pk}/" in mail.body and "/controlroom/s/" in mail.body
+    notify = OutboxEvent.objects.get(type="controlroom.alarm.notify")
+    [recipient] = notify.payload["recipients"]
+    assert recipient["username"] == operator.user.username and len(recipient["snapshots"]) == 1
+    assert AuditRecord.objects.filter(code="controlroom.alarm.notify").count() == 1
+
+
+def test_a_snapshot_link_opens_only_for_its_person_signed_in_and_expires(world, client):
+    from havenwatch.controlroom import links
+    from havenwatch.controlroom.models import SensorEvent, Snapshot
+    from tests.controlroom.factories import camera
+    from tests.core.test_api import session_for
+
+    cam = camera(world.facility)
+    now = clock.now()
+    event = SensorEvent.objects.create(device=cam, port=world.port, facility=world.facility, owner=world.operator,
+                                       external_id="x", kind="camera.detection", occurred_at=now, received_at=now,
+                                       has_snapshot=True)
+    Snapshot.objects.create(event=event, content_type="image/jpeg", data=b"\xff\xd8\xff jpeg", size=8, sha256="0")
+    alarm = Alarm.objects.create(port=world.port, facility=world.facility, owner=world.operator, rule_code="r",
+                                 rule_version=1, title="T", priority=1, suppress_key="k", first_event_at=now,
+                                 last_event_at=now, raised_at=now, acknowledge_by=now)
+    alarm.links.create(event=event)
+    operator = principal(Role.CONTROL_ROOM_OPERATOR, world.operator)
+    other = principal(Role.CONTROL_ROOM_OPERATOR, world.operator)
+    foreign = principal(Role.CONTROL_ROOM_OPERATOR, world.foreign_operator)
+    path = links.snapshot_url(event.pk, operator.user.pk).split("8000", 1)[1]
+    assert client.get(path).status_code == 302  # sign in first
+    assert session_for(operator).get(path).status_code == 200
+    assert session_for(other).get(path).status_code == 404  # forwarded
+    foreign_path = links.snapshot_url(event.pk, foreign.user.pk).split("8000", 1)[1]
+    assert session_for(foreign).get(foreign_path).status_code == 404  # may not see the alarm
+    assert session_for(operator).get(path[:-3] + "xx/").status_code == 404
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(links, "MAX_AGE", -1)
+        assert session_for(operator).get(path).status_code == 410

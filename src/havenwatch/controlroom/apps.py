@@ -10,4 +10,11 @@ class ControlroomConfig(AppConfig):
 
     def ready(self) -> None:
         from havenwatch.controlroom import (  # noqa: F401
-            audit_events, bridge, consumers, evaluation, jobs, navigation, permissions)
+            audit_events,
+            bridge,
+            consumers,
+            evaluation,
+            jobs,
+            navigation,
+            permissions,
+        )

@@ -29,3 +29,13 @@ register("controlroom.rule.saved", _("Control-room rule saved"), fields=("code",
 register("controlroom.sop.saved", _("Procedure saved"), fields=("code", "version", "steps"))
 register("controlroom.watchlist.changed", _("Watch list changed"),
          fields=("code", "added", "removed", "note"), digest_fields=())
+INCIDENT = ("incident", "state")
+register("controlroom.incident.opened", _("Incident opened"), fields=(*INCIDENT, "title", "alarms", "facility"))
+register("controlroom.incident.alarm_linked", _("Alarm linked to an incident"), fields=(*INCIDENT, "alarm"))
+register("controlroom.incident.noted", _("Note on an incident"), fields=INCIDENT)
+register("controlroom.incident.party_added", _("Involved party added to an incident"), fields=(*INCIDENT, "kind"),
+         digest_fields=("value",))
+register("controlroom.incident.attached", _("Attachment added to an incident"),
+         fields=(*INCIDENT, "name", "content_type", "size", "sha256"))
+register("controlroom.incident.closed", _("Incident closed"), fields=INCIDENT, digest_fields=("report",))
+register("controlroom.alarm.notify", _("People told of an alarm"), fields=("alarm", "kind", "recipients"))

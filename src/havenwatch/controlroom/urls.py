@@ -1,6 +1,9 @@
 """The control room's pages (see docs/controlroom.md, "The operator's screen")."""
 
+from django.urls import path
+
 from havenwatch.controlroom import urls_operator, urls_setup
+from havenwatch.controlroom.views import links
 
 app_name = "controlroom"
 
@@ -9,4 +12,6 @@ urlpatterns = [
     *urls_operator.urlpatterns,
     # officers: devices, rules (with "would it have fired"), procedures, watch lists
     *urls_setup.urlpatterns,
+    # a snapshot link sent by e-mail or to a phone: signed for one person, expires, needs a sign-in
+    path("s/<str:token>/", links.snapshot_link, name="snapshot_link"),
 ]
