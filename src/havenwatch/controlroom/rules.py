@@ -47,6 +47,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
 
 KINDS = ("single", "threshold", "correlation", "geofence", "watchlist", "absence")
 SILENT = "device.silent"
@@ -103,21 +104,21 @@ class Firing:
 def _duration(value, where: str) -> timedelta:
     match = DURATION_RE.match(str(value)) if isinstance(value, (str, int)) else None
     if match is None:
-        raise RuleError(where, "write a duration as a number and s, m or h, e.g. 60s or 10m")
+        raise RuleError(where, _("write a duration as a number and s, m or h, e.g. 60s or 10m"))
     amount, unit = int(match.group(1)), match.group(2)
     seconds = amount * {"s": 1, "m": 60, "h": 3600}[unit]
     if not 0 < seconds <= 7 * 24 * 3600:
-        raise RuleError(where, "a duration is more than 0 and at most 7 days")
+        raise RuleError(where, _("a duration is more than 0 and at most 7 days"))
     return timedelta(seconds=seconds)
 
 
 def _distance(value, where: str) -> float:
     match = DISTANCE_RE.match(str(value)) if isinstance(value, (str, int, float)) else None
     if match is None:
-        raise RuleError(where, "write a distance as a number and m or km, e.g. 150m")
+        raise RuleError(where, _("write a distance as a number and m or km, e.g. 150m"))
     metres = float(match.group(1)) * (1000 if match.group(2) == "km" else 1)
     if not 0 < metres <= 50_000:
-        raise RuleError(where, "a distance is more than 0 and at most 50 km")
+        raise RuleError(where, _("a distance is more than 0 and at most 50 km"))
     return metres
 
 
@@ -147,12 +148,12 @@ def _predicates(where_map, where: str) -> tuple[Predicate, ...]:
     if where_map is None:
         return ()
     if not isinstance(where_map, dict):
-        raise RuleError(where, "write the conditions as name: value pairs")
+        raise RuleError(where, _("write the conditions as name: value pairs"))
     found = []
     for name, value in where_map.items():
         key = f"{where}.{name}"
         if not isinstance(name, str) or not name:
-            raise RuleError(where, "an attribute is named by a word")
+            raise RuleError(where, _("an attribute is named by a word"))
         if isinstance(value, list):
             found.append(Predicate(name, "in", tuple(value)))
         elif isinstance(value, str) and COMPARISON_RE.match(value):
@@ -161,7 +162,7 @@ def _predicates(where_map, where: str) -> tuple[Predicate, ...]:
         elif isinstance(value, (str, int, float, bool)):
             found.append(Predicate(name, "=", value))
         else:
-            raise RuleError(key, "a condition is a value, a list of values or a comparison such as \">= 0.7\"")
+            raise RuleError(key, _("a condition is a value, a list of values or a comparison such as \">= 0.7\""))
     return tuple(found)
 
 
@@ -176,13 +177,13 @@ class Condition:
 
 def _condition(item, where: str) -> Condition:
     if not isinstance(item, dict) or "kind" not in item:
-        raise RuleError(where, "each condition names the event kind, e.g. kind: fence.alarm")
+        raise RuleError(where, _("each condition names the event kind, e.g. kind: fence.alarm"))
     unknown = set(item) - {"kind", "where"}
     if unknown:
-        raise RuleError(where, f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        raise RuleError(where, _("unknown key(s) %(keys)s") % {"keys": ", ".join(sorted(map(str, unknown)))})
     kind = item["kind"]
     if not isinstance(kind, str) or not EVENT_KIND_RE.match(kind):
-        raise RuleError(f"{where}.kind", "an event kind is dotted lower-case words, e.g. camera.detection")
+        raise RuleError(f"{where}.kind", _("an event kind is dotted lower-case words, e.g. camera.detection"))
     return Condition(kind=kind, where=_predicates(item.get("where"), f"{where}.where"))
 
 
@@ -219,41 +220,41 @@ DEVICE_KIND_RE = re.compile(r"^[a-z][a-z_]{1,31}$")
 def parse_rule(text: str) -> Rule:
     """A rule from its YAML text, or :class:`RuleError` naming the key at fault."""
     if not isinstance(text, str) or not text.strip():
-        raise RuleError("", "the rule is empty")
+        raise RuleError("", _("the rule is empty"))
     if len(text) > MAX_TEXT:
-        raise RuleError("", f"a rule has at most {MAX_TEXT} characters")
+        raise RuleError("", _("a rule has at most %(n)s characters") % {"n": MAX_TEXT})
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}" if mark is not None else ""
-        raise RuleError(place, "this is not valid YAML") from None
+        raise RuleError(place, _("this is not valid YAML")) from None
     if not isinstance(data, dict):
-        raise RuleError("", "a rule is a set of keys (code, kind, title, when, ...)")
+        raise RuleError("", _("a rule is a set of keys (code, kind, title, when, ...)"))
     unknown = set(data) - TOP_KEYS
     if unknown:
-        raise RuleError("", f"unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+        raise RuleError("", _("unknown key(s) %(keys)s") % {"keys": ", ".join(sorted(map(str, unknown)))})
     code = data.get("code")
     if not isinstance(code, str) or not CODE_RE.match(code):
-        raise RuleError("code", "a code is 2 to 64 lower-case letters, digits and dashes, e.g. verified-intrusion")
+        raise RuleError("code", _("a code is 2 to 64 lower-case letters, digits and dashes, e.g. verified-intrusion"))
     kind = data.get("kind")
     if kind not in KINDS:
-        raise RuleError("kind", f"the kind is one of {', '.join(KINDS)}")
+        raise RuleError("kind", _("the kind is one of %(kinds)s") % {"kinds": ", ".join(KINDS)})
     title = data.get("title")
     if not isinstance(title, str) or not title.strip() or len(title) > 160:
-        raise RuleError("title", "give a title of at most 160 characters: operators read it in the queue")
+        raise RuleError("title", _("give a title of at most 160 characters: operators read it in the queue"))
     priority = data.get("priority", 3)
     if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= 5:
-        raise RuleError("priority", "the priority is 1 (highest) to 5")
+        raise RuleError("priority", _("the priority is 1 (highest) to 5"))
     when = data.get("when")
     if kind == "absence":
         when = _absence_when(when, data.get("devices"))
     elif "devices" in data:
-        raise RuleError("devices", f"a {kind} rule has no devices; only an absence rule chooses devices by kind")
+        raise RuleError("devices", _("only an absence rule chooses devices by kind"))
     if isinstance(when, dict):
         when = [when]
     if not isinstance(when, list) or not when:
-        raise RuleError("when", "say which events the rule looks at")
+        raise RuleError("when", _("say which events the rule looks at"))
     conditions = tuple(_condition(item, f"when[{i}]") for i, item in enumerate(when))
     fields: dict[str, Any] = {"code": code, "kind": kind, "title": title.strip(), "priority": priority,
                               "conditions": conditions}
@@ -261,7 +262,7 @@ def parse_rule(text: str) -> Rule:
     _suppress(data.get("suppress"), fields)
     if data.get("sop") is not None:
         if not isinstance(data["sop"], str) or not CODE_RE.match(data["sop"]):
-            raise RuleError("sop", "name the procedure by its code")
+            raise RuleError("sop", _("name the procedure by its code"))
         fields["sop"] = data["sop"]
     _kind_keys(kind, data, conditions, fields)
     return Rule(**fields)
@@ -270,12 +271,12 @@ def parse_rule(text: str) -> Rule:
 def _absence_when(when, devices) -> list[dict]:
     """An absence rule looks at the platform's ``device.silent`` events, of some kinds of device."""
     if when is not None:
-        raise RuleError("when", f"an absence rule looks at {SILENT} events: choose devices with devices: [...]")
+        raise RuleError("when", _("an absence rule looks at %(kind)s events: choose devices with devices: [...]") % {"kind": SILENT})
     condition: dict = {"kind": SILENT}
     if devices is not None:
         if (not isinstance(devices, list) or not devices
                 or not all(isinstance(d, str) and DEVICE_KIND_RE.match(d) for d in devices)):
-            raise RuleError("devices", "list the kinds of device, e.g. [thermal_camera, camera]")
+            raise RuleError("devices", _("list the kinds of device, e.g. [thermal_camera, camera]"))
         condition["where"] = {"device_kind": devices}
     return [condition]
 
@@ -284,13 +285,13 @@ def _area(data: dict, fields: dict) -> None:
     area = data.get("area")
     if area is not None:
         if not isinstance(area, dict) or set(area) - {"facility"} or not isinstance(area.get("facility"), str):
-            raise RuleError("area", "write the area as facility: <ISPS number>, or leave it out for the port")
+            raise RuleError("area", _("write the area as facility: <ISPS number>, or leave it out for the port"))
         fields["facility"] = area["facility"].strip().upper()
     level = data.get("at_level")
     if level is not None:
         match = re.match(r"^\s*>=\s*([1-3])\s*$", str(level))
         if match is None:
-            raise RuleError("at_level", "write the lowest security level the rule applies at, e.g. \">= 2\"")
+            raise RuleError("at_level", _("write the lowest security level the rule applies at, e.g. \">= 2\""))
         fields["min_level"] = int(match.group(1))
 
 
@@ -298,10 +299,10 @@ def _suppress(value, fields: dict) -> None:
     if value is None:
         return
     if not isinstance(value, dict) or set(value) - {"per", "for"}:
-        raise RuleError("suppress", "write suppress as per: device|zone|facility and for: a duration")
+        raise RuleError("suppress", _("write suppress as per: device|zone|facility and for: a duration"))
     if "per" in value:
         if value["per"] not in GROUPS:
-            raise RuleError("suppress.per", f"group by one of {', '.join(GROUPS)}")
+            raise RuleError("suppress.per", _("group by one of %(groups)s") % {"groups": ", ".join(GROUPS)})
         fields["suppress_per"] = value["per"]
     if "for" in value:
         fields["suppress_for"] = _duration(value["for"], "suppress.for")
@@ -318,22 +319,22 @@ def _kind_keys(kind: str, data: dict, conditions: tuple[Condition, ...], fields:
     }[kind]
     for key in ("count", "within", "per", "near", "polygons", "watchlist", "attribute"):
         if key in data and key not in allowed:
-            raise RuleError(key, f"a {kind} rule has no {key}")
+            raise RuleError(key, _("a %(kind)s rule has no %(key)s") % {"kind": kind, "key": key})
     if kind != "correlation" and len(conditions) > 1:
-        raise RuleError("when", f"a {kind} rule looks at one kind of event; a correlation rule at several")
+        raise RuleError("when", _("a %(kind)s rule looks at one kind of event; a correlation rule at several") % {"kind": kind})
     if kind == "threshold":
         count = data.get("count")
         if not isinstance(count, int) or isinstance(count, bool) or not 2 <= count <= 10_000:
-            raise RuleError("count", "a threshold counts 2 to 10,000 events")
+            raise RuleError("count", _("a threshold counts 2 to 10,000 events"))
         fields["count"] = count
         fields["within"] = _duration(data.get("within"), "within")
         per = data.get("per", "device")
         if per not in GROUPS:
-            raise RuleError("per", f"group by one of {', '.join(GROUPS)}")
+            raise RuleError("per", _("group by one of %(groups)s") % {"groups": ", ".join(GROUPS)})
         fields["per"] = per
     elif kind == "correlation":
         if len(conditions) < 2:
-            raise RuleError("when", "a correlation looks at two events or more")
+            raise RuleError("when", _("a correlation looks at two events or more"))
         fields["within"] = _duration(data.get("within"), "within")
         if data.get("near") is not None:
             fields["near"] = _distance(data["near"], "near")
@@ -342,36 +343,36 @@ def _kind_keys(kind: str, data: dict, conditions: tuple[Condition, ...], fields:
     elif kind == "watchlist":
         name = data.get("watchlist")
         if not isinstance(name, str) or not CODE_RE.match(name):
-            raise RuleError("watchlist", "name the list by its code")
+            raise RuleError("watchlist", _("name the list by its code"))
         fields["watchlist"] = name
         attribute = data.get("attribute", "plate")
         if not isinstance(attribute, str) or not attribute:
-            raise RuleError("attribute", "name the attribute the list is checked against")
+            raise RuleError("attribute", _("name the attribute the list is checked against"))
         fields["attribute"] = attribute
 
 
 def _polygons(value) -> tuple[tuple[tuple[float, float], ...], ...]:
     """Polygons as lists of [longitude, latitude] (a GeoJSON ring, closed or not)."""
     if not isinstance(value, list) or not value:
-        raise RuleError("polygons", "give one polygon or more, each a list of [longitude, latitude] points")
+        raise RuleError("polygons", _("give one polygon or more, each a list of [longitude, latitude] points"))
     rings = []
     for i, ring in enumerate(value):
         where = f"polygons[{i}]"
         if not isinstance(ring, list) or len(ring) < 3:
-            raise RuleError(where, "a polygon has three points or more")
+            raise RuleError(where, _("a polygon has three points or more"))
         points = []
         for point in ring:
             if (not isinstance(point, list) or len(point) != 2
                     or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in point)):
-                raise RuleError(where, "each point is [longitude, latitude]")
+                raise RuleError(where, _("each point is [longitude, latitude]"))
             lon, lat = float(point[0]), float(point[1])
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise RuleError(where, "a point is outside the world's coordinates")
+                raise RuleError(where, _("a point is outside the world's coordinates"))
             points.append((lon, lat))
         if points[0] == points[-1]:
             points.pop()
         if len(points) < 3:
-            raise RuleError(where, "a polygon has three distinct points or more")
+            raise RuleError(where, _("a polygon has three distinct points or more"))
         rings.append(tuple(points))
     return tuple(rings)
 
