@@ -33,8 +33,14 @@ def navigation_for(principal, current_path: str = "") -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current_path == url or (url != "/" and current_path.startswith(url))
-        sections.setdefault(str(item.section), []).append({"label": item.label, "url": url, "active": active})
+        matches = current_path == url or (url != "/" and current_path.startswith(url))
+        sections.setdefault(str(item.section), []).append({"label": item.label, "url": url, "active": matches})
+    # Only the entry whose address is the longest prefix of the page's is active: the
+    # control room's screen at /controlroom/ is not lit on /controlroom/rules/.
+    lit = [entry for items in sections.values() for entry in items if entry["active"]]
+    best = max((len(entry["url"]) for entry in lit), default=0)
+    for entry in lit:
+        entry["active"] = len(entry["url"]) == best
     return [{"title": title, "items": items} for title, items in sections.items()]
 
 
