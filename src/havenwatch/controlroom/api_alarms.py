@@ -49,7 +49,7 @@ class AlarmOut(Schema):
         return obj.assignee.get_username() if obj.assignee_id else None
 
 
-class EntryOut(Schema):
+class AlarmEntryOut(Schema):
     at: datetime
     kind: str
     actor: str
@@ -57,7 +57,7 @@ class EntryOut(Schema):
     step: int | None
 
 
-class EventOut(Schema):
+class SensorEventOut(Schema):
     id: int
     device_id: int
     external_id: str
@@ -68,8 +68,8 @@ class EventOut(Schema):
 
 
 class AlarmDetailOut(AlarmOut):
-    events: list[EventOut]
-    timeline: list[EntryOut]
+    events: list[SensorEventOut]
+    timeline: list[AlarmEntryOut]
 
 
 class AlarmFilter(Schema):
