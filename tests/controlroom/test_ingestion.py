@@ -138,3 +138,12 @@ def test_batches_are_bounded_and_a_person_without_ingest_is_refused(world, froze
 
     with pytest.raises(PermissionRefused):
         events_ingest(actor=principal(Role.CONTROL_ROOM_OPERATOR, world.operator), events=[event(1)])
+
+
+def test_a_gateway_batch_across_hundreds_of_devices_marks_each_one_seen(world, frozen):
+    devices = [fence(world.facility, code=f"F-{n}") for n in range(250)]
+    gateway = sender(world.pfso(), devices)
+    result = events_ingest(actor=gateway, events=[event(n, device=f"F-{n}", kind="device.heartbeat", at=NOW)
+                                                  for n in range(250)])
+    assert result.heartbeats == 250
+    assert Device.objects.filter(last_seen_at=NOW).count() == 250

@@ -17,4 +17,6 @@ class ControlroomConfig(AppConfig):
             jobs,
             navigation,
             permissions,
+            seed,
+            simulation,
         )

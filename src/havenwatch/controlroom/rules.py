@@ -404,6 +404,16 @@ def inside(point: tuple[float, float], ring: tuple[tuple[float, float], ...]) ->
 # --- evaluation ----------------------------------------------------------------------------
 
 
+def listed_form(value) -> str | None:
+    """A value as watch lists keep it: letters and digits in capitals, without the spaces,
+    dots and dashes plates are written with ("1-ABC-123", "1 ABC 123" and "1abc123" are
+    one plate). ``None`` when nothing is left."""
+    if not isinstance(value, str):
+        return None
+    value = re.sub(r"[\s.\-]", "", value).upper()
+    return value or None
+
+
 def _group(event: Event, per: str):
     return {"device": event.device_id, "zone": event.zone, "facility": event.facility}[per]
 
@@ -507,8 +517,8 @@ class Evaluator:
     def _watchlist(self, rule: Rule, event: Event) -> Firing | None:
         if not rule.conditions[0].matches(event):
             return None
-        value = event.attributes.get(rule.attribute)
+        value = listed_form(event.attributes.get(rule.attribute))
         entries = self.watchlists.get(rule.watchlist, frozenset())
-        if isinstance(value, str) and value.strip().upper() in entries:
+        if value is not None and value in entries:
             return Firing(rule, (event,), self._key(rule, event))
         return None

@@ -240,15 +240,17 @@ def _existing(rows: list[_Row]) -> set[tuple[int, str]]:
     return found & pairs
 
 
-def _touch(seen: dict[int, datetime]) -> None:
-    """Each device's ``last_seen_at``, moved forward only, in one statement."""
-    if not seen:
-        return
-    stale = Q()
-    for pk, at in seen.items():
-        stale |= Q(pk=pk) & (Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=at))
-    latest = Case(*(When(pk=pk, then=Value(at)) for pk, at in seen.items()), output_field=DateTimeField())
-    Device.objects.filter(stale).update(last_seen_at=latest)
+def _touch(seen: dict[int, datetime], chunk: int = 100) -> None:
+    """Each device's ``last_seen_at``, moved forward only: one statement per 100 devices
+    (SQLite refuses an expression tree much deeper than that)."""
+    items = sorted(seen.items())
+    for start in range(0, len(items), chunk):
+        part = items[start:start + chunk]
+        stale = Q()
+        for pk, at in part:
+            stale |= Q(pk=pk) & (Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=at))
+        latest = Case(*(When(pk=pk, then=Value(at)) for pk, at in part), output_field=DateTimeField())
+        Device.objects.filter(stale).update(last_seen_at=latest)
 
 
 def events_ingest(*, actor: Principal, events: Iterable[dict[str, Any]]) -> Result:

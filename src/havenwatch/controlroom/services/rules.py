@@ -24,7 +24,7 @@ from havenwatch.core.models import Facility, Port
 from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
 
-VALUE_RE = re.compile(r"^[A-Z0-9-]{2,64}$")
+VALUE_RE = re.compile(r"^[A-Z0-9]{2,64}$")
 
 
 def _require_writer(actor: Principal, port: Port, facility: Facility | None) -> int:
@@ -121,10 +121,12 @@ def sop_save(*, actor: Principal, port: Port, code: str, title: str, steps: list
 
 
 def normalise_value(value) -> str:
-    """A plate or serial as lists keep it: capitals and digits, dashes kept, spaces dropped."""
-    value = re.sub(r"[\s.]", "", value).upper() if isinstance(value, str) else ""
+    """A plate or serial as lists keep it (``rules.listed_form``: capitals and digits, no
+    spaces, dots or dashes), the way the evaluator reads cameras' plates."""
+    value = rule_language.listed_form(value) or ""
     if not VALUE_RE.match(value):
-        raise ValidationFailed(_("A listed value is 2 to 64 letters, digits or dashes."), field="value")
+        raise ValidationFailed(_("A listed value is 2 to 64 letters and digits (spaces, dots and dashes are "
+                                 "dropped)."), field="value")
     return value
 
 
