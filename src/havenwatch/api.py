@@ -45,9 +45,10 @@ def _add_routers() -> None:
     for release_router in (release_api.router, api_chain.router, api_gate.router, api_edi.router, api_trace.router):
         api.add_router("/release/", release_router)
     from havenwatch.controlroom import api as controlroom_api
-    from havenwatch.controlroom import api_alarms, api_events, api_rules
+    from havenwatch.controlroom import api_alarms, api_events, api_incidents, api_rules
 
-    for controlroom_router in (controlroom_api.router, api_events.router, api_alarms.router, api_rules.router):
+    for controlroom_router in (controlroom_api.router, api_events.router, api_alarms.router, api_rules.router,
+                              api_incidents.router):
         api.add_router("/controlroom/", controlroom_router)
 
 

@@ -311,8 +311,8 @@ class WatchlistCreateForm(forms.Form):
 class WatchlistAddForm(forms.Form):
     values = forms.CharField(
         label=_("Values to add"), widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text=_("Plates or serial numbers, one per line or separated by commas. Spaces and dots are "
-                    "dropped and letters put in capitals."))
+        help_text=_("Plates or serial numbers, one per line or separated by commas. Spaces, dots and "
+                    "dashes are dropped and letters put in capitals, as cameras read plates."))
     note = forms.CharField(label=_("Why they are listed"), max_length=300,
                            help_text=_("Required, e.g. reported stolen on 12 March. Operators read it."))
 

@@ -8,86 +8,21 @@ it) and nothing else, so the PDF, the JSON and the page always say the same.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from django.utils.translation import gettext as _
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 
-FONTS = Path(__file__).parent / "fonts"
-FONT = "DejaVu"
-INK = (23, 35, 46)
-MUTED = (95, 111, 126)
-LINE = (216, 222, 229)
-HEAD_FILL = (232, 236, 240)
-STATE_INK = {"green": (31, 122, 69), "red": (179, 38, 30)}
-
-
-class _TracePdf(FPDF):
-    def __init__(self, footer_left: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.footer_left = footer_left
-        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-        self.set_margins(15, 15, 15)
-        self.set_auto_page_break(auto=True, margin=18)
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_font(FONT, size=7.5)
-        self.set_text_color(*MUTED)
-        self.cell(self.epw / 2, 5, self.footer_left, align="L")
-        # "{nb}" is replaced by the number of pages when the document is closed.
-        self.cell(self.epw / 2, 5, _("page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"},
-                  align="R")
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(3)
-    pdf.set_font(FONT, "B", 11)
-    pdf.set_text_color(*INK)
-    pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_draw_color(*LINE)
-    pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
-    pdf.ln(1.5)
-
-
-def _facts(pdf: FPDF, rows: list[tuple[str, str]], label_width: float = 48) -> None:
-    """Label and value side by side; either may wrap (a borderless table keeps them aligned)."""
-    pdf.set_font(FONT, "", 9)
-    pdf.set_text_color(*INK)
-    label_style = FontFace(family=FONT, size_pt=9, color=MUTED)
-    with pdf.table(col_widths=(label_width, pdf.epw - label_width), width=pdf.epw, first_row_as_headings=False,
-                   borders_layout="NONE", text_align="LEFT", v_align="TOP", line_height=4.6,
-                   padding=(0.4, 1, 0.4, 0)) as table:
-        for label, value in rows:
-            row = table.row()
-            row.cell(label, style=label_style)
-            row.cell(value or "—")
-
-
-def _paragraph(pdf: FPDF, text: str, *, size: float = 9, color=INK) -> None:
-    pdf.set_font(FONT, "", size)
-    pdf.set_text_color(*color)
-    pdf.multi_cell(0, 4.6, text, align="L", new_x="LMARGIN", new_y="NEXT")
+from havenwatch.core import pdf as layout
+from havenwatch.core.pdf import INK, MUTED, STATE_INK
 
 
 def render_trace_pdf(document: dict, *, compress: bool = True) -> bytes:
     """The PDF of a trace document. ``compress=False`` leaves the page streams readable (tests)."""
     number = document["container"]
-    pdf = _TracePdf(footer_left=_("Chain of custody · %(number)s") % {"number": number})
-    pdf.set_compression(compress)
-    pdf.set_title(document["title"])
-    pdf.set_subject(document["title"])
-    pdf.set_author(document["generated_by"]["organisation"] or document["generated_by"]["actor"])
-    pdf.set_creator("havenwatch")
-    pdf.set_creation_date(datetime.fromisoformat(document["generated_at"]))
-    pdf.add_page()
-
-    pdf.set_font(FONT, "B", 16)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(0, 8, document["title"], align="L", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
+    pdf = layout.document(title=document["title"],
+                          author=document["generated_by"]["organisation"] or document["generated_by"]["actor"],
+                          created_at=datetime.fromisoformat(document["generated_at"]),
+                          footer_left=_("Chain of custody · %(number)s") % {"number": number}, compress=compress)
+    layout.title(pdf, document["title"])
     generated_by = document["generated_by"]
     who = (f"{generated_by['actor']} ({generated_by['organisation']})" if generated_by["organisation"]
            else generated_by["actor"])
@@ -99,11 +34,11 @@ def render_trace_pdf(document: dict, *, compress: bool = True) -> bytes:
     ]
     if document.get("read_sequence"):
         facts.append((_("This reading"), _("recorded as audit record #%(n)s") % {"n": document["read_sequence"]}))
-    _facts(pdf, facts)
+    layout.facts(pdf, facts)
 
     summary = document["summary"]
     release = summary["release"]
-    _heading(pdf, _("Summary"))
+    layout.heading(pdf, _("Summary"))
     rows = []
     if release is None:
         rows.append((_("Release"), _("No release was issued for this container.")))
@@ -122,43 +57,32 @@ def render_trace_pdf(document: dict, *, compress: bool = True) -> bytes:
     rows.append((_("Lights"), ", ".join(f"{light['label']}: {light['state_label']}" for light in summary["lights"])
                  + (f" ({_('all green')})" if summary["all_green"] else "")))
     rows.append((_("Discharged"), summary["discharged_at_local"] or _("not confirmed by the terminal")))
-    _facts(pdf, rows)
+    layout.facts(pdf, rows)
 
-    _heading(pdf, _("Parties"))
+    layout.heading(pdf, _("Parties"))
     if document["parties"]:
-        _facts(pdf, [(party["name"], "; ".join(role["label"] for role in party["roles"]))
-                     for party in document["parties"]], label_width=60)
+        layout.facts(pdf, [(party["name"], "; ".join(role["label"] for role in party["roles"]))
+                           for party in document["parties"]], label_width=60)
     else:
-        _paragraph(pdf, _("No party is recorded."), color=MUTED)
+        layout.paragraph(pdf, _("No party is recorded."), color=MUTED)
 
     steps = document["steps"]
-    _heading(pdf, _("Steps (%(count)s), in the order of the audit chain") % {"count": len(steps)})
+    layout.heading(pdf, _("Steps (%(count)s), in the order of the audit chain") % {"count": len(steps)})
     if steps:
-        pdf.set_font(FONT, "", 7.5)
-        pdf.set_text_color(*INK)
-        pdf.set_draw_color(*LINE)
-        heading_style = FontFace(family=FONT, emphasis="BOLD", size_pt=7.5, fill_color=HEAD_FILL)
-        with pdf.table(col_widths=(9, 24, 27, 27, 22, 51), text_align="LEFT", v_align="TOP", line_height=3.6,
-                       headings_style=heading_style, repeat_headings=1, padding=1,
-                       borders_layout="HORIZONTAL_LINES") as table:
-            head = table.row()
-            for title in (_("No."), _("Time (port time)"), _("Act"), _("Organisation"), _("Actor"),
-                          _("What was recorded")):
-                head.cell(title)
-            for step in steps:
-                row = table.row()
-                details = step["description"]
-                if not step.get("verified", True):
-                    details = f"{details}\n{_('This record does not match the audit chain.')}"
-                for value in (f"#{step['sequence']}", step["occurred_at_local"], step["act"],
-                              step["organisation"] or "—", step["actor"] or "—", details):
-                    row.cell(str(value))
+        rows = []
+        for step in steps:
+            details = step["description"]
+            if not step.get("verified", True):
+                details = f"{details}\n{_('This record does not match the audit chain.')}"
+            rows.append((f"#{step['sequence']}", step["occurred_at_local"], step["act"], step["organisation"] or "—",
+                         step["actor"] or "—", details))
+        layout.table(pdf, col_widths=(9, 24, 27, 27, 22, 51), rows=rows, headings=(
+            _("No."), _("Time (port time)"), _("Act"), _("Organisation"), _("Actor"), _("What was recorded")))
     else:
-        _paragraph(pdf, _("Nothing is recorded for this container."), color=MUTED)
+        layout.paragraph(pdf, _("Nothing is recorded for this container."), color=MUTED)
 
     verification = document["verification"]
-    _heading(pdf, _("Verification"))
-    _paragraph(pdf, verification["explanation"],
-               color=INK if verification["intact"] else STATE_INK["red"])
-    _paragraph(pdf, document["note"])
-    return bytes(pdf.output())
+    layout.heading(pdf, _("Verification"))
+    layout.paragraph(pdf, verification["explanation"], color=INK if verification["intact"] else STATE_INK["red"])
+    layout.paragraph(pdf, document["note"])
+    return layout.output(pdf)

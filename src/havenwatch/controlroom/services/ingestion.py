@@ -155,6 +155,7 @@ def strip_image(data: bytes, content_type: str) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
+            image.info.clear()  # Pillow would carry a JPEG comment or PNG text chunks over
             out = io.BytesIO()
             if content_type == "image/png":
                 image.save(out, format="PNG")
