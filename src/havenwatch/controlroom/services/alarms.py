@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -107,8 +107,13 @@ def alarms_raise(firings: list[tuple[Firing, Rule, int]]) -> list[Alarm]:
         owners[alarm.pk].update(devices[e.device_id].owner_id for e in firing.events if e.device_id in devices)
         links.extend(bulk.new(AlarmEvent, alarm_id=alarm.pk, event_id=e.id) for e in firing.events)
     bulk.insert_many(AlarmEvent, links, on_conflict_ignore=True)
-    for alarm in grown.values():  # new alarms that grew in this round too
-        Alarm.objects.filter(pk=alarm.pk).update(count=alarm.count, last_event_at=alarm.last_event_at)
+    if grown:  # new alarms that grew in this round too; one statement for all
+        adapt = connection.ops.adapt_datetimefield_value
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {connection.ops.quote_name(Alarm._meta.db_table)} SET {connection.ops.quote_name('count')} "
+                "= %s, last_event_at = %s WHERE id = %s",
+                [(alarm.count, adapt(alarm.last_event_at), alarm.pk) for alarm in grown.values()])
     rules = {(r.port_id, r.code): r for _f, r, _p in firings}
     if raised:
         AlarmEntry.objects.bulk_create([
