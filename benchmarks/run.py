@@ -61,6 +61,7 @@ def discover() -> dict[str, Path]:
 def load(name: str, path: Path):
     spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     if not callable(getattr(module, "run", None)):
         raise TypeError(f"{path.name} has no run(ctx) function")
