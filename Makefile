@@ -30,6 +30,17 @@ demo: $(STAMP)
 # The whole suite: SQLite (with the browser tests), then PostgreSQL (without them).
 # Both runs happen even when the first fails, so one `make test` reports everything;
 # it fails if either did. PYTEST_ARGS passes options on, e.g. PYTEST_ARGS="-x -k gate".
+# Each run spreads its tests over PYTEST_WORKERS processes (pytest-xdist), each with its
+# own test database and var/ directory; PYTEST_WORKERS=0 runs them in one process (for
+# pdb, or to rule parallelism out).
+PYTEST_WORKERS ?= 2
+XDIST_ARGS = -n $(PYTEST_WORKERS)
+ifeq ($(strip $(PYTEST_WORKERS)),0)
+PYTEST_WORKERS_LABEL = in one process
+else
+PYTEST_WORKERS_LABEL = $(PYTEST_WORKERS) workers
+endif
+
 test: system-deps $(STAMP)
 	@status=0; \
 	$(MAKE) --no-print-directory test-sqlite || status=$$?; \
@@ -37,12 +48,12 @@ test: system-deps $(STAMP)
 	exit $$status
 
 test-sqlite: $(STAMP)
-	@echo "· test suite on SQLite (with the browser tests)"
-	@scripts/pytest-phase SQLite $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "· test suite on SQLite (with the browser tests), $(PYTEST_WORKERS_LABEL)"
+	@scripts/pytest-phase SQLite $(BIN)/pytest $(XDIST_ARGS) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
-	@echo "· test suite on PostgreSQL (a throwaway server on 127.0.0.1; browser tests ran on SQLite)"
-	@scripts/pytest-phase PostgreSQL scripts/with-postgres $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	@echo "· test suite on PostgreSQL (a throwaway server on 127.0.0.1; browser tests ran on SQLite), $(PYTEST_WORKERS_LABEL)"
+	@scripts/pytest-phase PostgreSQL scripts/with-postgres $(BIN)/pytest -m "not browser" $(XDIST_ARGS) $(PYTEST_ARGS)
 
 system-deps:
 	@scripts/ensure-system-deps

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import translation
 
 from havenwatch.core import crypto
@@ -37,6 +43,53 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@contextmanager
+def shared_database(django_db_blocker, key_dir: Path) -> Iterator[None]:
+    """A database state built once and shared by the tests of a module (or a session).
+
+    Use it in a fixture of a wider scope than the test, and build the state inside it::
+
+        @pytest.fixture(scope="module")
+        def _seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+            with shared_database(django_db_blocker, tmp_path_factory.mktemp("keys")):
+                yield seed(scale="small")
+
+    Everything happens in one transaction, rolled back at the end. Each test that asks
+    for ``db`` runs inside it in a savepoint of its own, rolled back after the test, so
+    every test starts from the state as it was built, as if it had been built for it
+    alone. The state's audit checkpoints are signed with one key, which its tests must
+    keep: the module overrides ``_fresh_keys`` (each test its own key) with a fixture that
+    asks for the shared state and does nothing else.
+    """
+    keys = override_settings(HAVENWATCH={**settings.HAVENWATCH, "SIGNING_KEY_FILE": str(key_dir / "signing_key")})
+    keys.enable()
+    crypto.signing_key.cache_clear()
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            try:
+                yield
+            finally:
+                transaction.set_rollback(True)
+    finally:
+        keys.disable()
+        crypto.signing_key.cache_clear()
+
+
+def analyze_tables() -> None:
+    """Give PostgreSQL's planner statistics of the rows written so far in this transaction.
+
+    A table's statistics are otherwise whatever autovacuum last saw, maybe a nearly empty
+    table: after a bulk import the planner may then pick nested loops over thousands of
+    rows (one such query of ``tests/access/test_seed_population.py`` took 90 s instead of
+    10 ms in a full run). Statistics are transactional: the rollback takes these away.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in sorted(tables)))
 
 
 @pytest.fixture

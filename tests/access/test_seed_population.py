@@ -1,4 +1,7 @@
-"""The port scale's bulk population keeps the services' invariants (on a small population)."""
+"""The port scale's bulk population keeps the services' invariants (on a small population).
+
+The population is built once for the module; each test runs on it in a savepoint.
+"""
 
 from __future__ import annotations
 
@@ -23,22 +26,41 @@ from havenwatch.core import clock
 from havenwatch.core.audit import verify_chain
 from havenwatch.core.models import AuditRecord
 from havenwatch.demo.generator import seed
+from tests.conftest import analyze_tables, shared_database
 
 SMALL = Population(people=600, mobile_credentials=100, replaced_cards=80, authorisations=5_000, access_points=18)
 
+# June 17 of this year, 10:00 UTC: the clock of the build and of each test.
+AT = clock.now().replace(month=6, day=17, hour=10, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def _populated(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small port and its bulk population, built once for the module (the build is
+    most of this module's time): each test runs on it in a savepoint, rolled back after it."""
+    with shared_database(django_db_blocker, tmp_path_factory.mktemp("keys")), pytest.MonkeyPatch.context() as mp:
+        # Batches smaller than the counts, so that every batch boundary is crossed.
+        mp.setattr(seed_population, "BATCH", 40)
+        with clock.frozen(AT):
+            ctx = seed(scale="small")
+            before = {"people": Person.objects.count(), "credentials": Credential.objects.count()}
+            zones: dict[int, dict[str, Zone]] = {}
+            for zone in Zone.objects.order_by("pk"):
+                zones.setdefault(zone.facility_id, {})[zone.code] = zone
+            counts = populate(ctx, SMALL, zones_by_facility=zones)
+            analyze_tables()
+        yield ctx, counts, before
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keys(_populated):
+    """Not a key per test (tests/conftest.py): the shared population was signed with one."""
+
 
 @pytest.fixture
-def populated(db, monkeypatch):
-    # Batches smaller than the counts, so that every batch boundary is crossed.
-    monkeypatch.setattr(seed_population, "BATCH", 40)
-    with clock.frozen(clock.now().replace(month=6, day=17, hour=10, minute=0, second=0, microsecond=0)):
-        ctx = seed(scale="small")
-        before = {"people": Person.objects.count(), "credentials": Credential.objects.count()}
-        zones: dict[int, dict[str, Zone]] = {}
-        for zone in Zone.objects.order_by("pk"):
-            zones.setdefault(zone.facility_id, {})[zone.code] = zone
-        counts = populate(ctx, SMALL, zones_by_facility=zones)
-        yield ctx, counts, before
+def populated(_populated, db):
+    with clock.frozen(AT):
+        yield _populated
 
 
 def test_population_reaches_the_scale_counts(populated):

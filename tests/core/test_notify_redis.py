@@ -32,6 +32,44 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _start_redis(binary: str, port: int, directory) -> tuple[subprocess.Popen | None, str]:
+    """A redis-server on 127.0.0.1:``port``, answering; or None and its output if it exited
+    (the port was taken, say)."""
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory), "--daemonize", "no", "--loglevel", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=directory,
+    )
+    client = redis.Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=1, socket_timeout=2)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return process, ""
+            except redis.ConnectionError:
+                if process.poll() is not None:
+                    output = process.stdout.read().decode(errors="replace")
+                    process.stdout.close()
+                    return None, output
+                if time.monotonic() > deadline:
+                    _stop(process)
+                    pytest.fail(f"redis-server did not answer on 127.0.0.1:{port} within 10 s", pytrace=False)
+                time.sleep(0.05)
+    finally:
+        client.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
 @pytest.fixture
 def redis_url(tmp_path):
     binary = shutil.which("redis-server")
@@ -40,35 +78,19 @@ def redis_url(tmp_path):
         if _everything_required():
             pytest.fail(message + "; CI / HAVENWATCH_REQUIRE_BROWSER requires it", pytrace=False)
         pytest.skip(message)
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path), "--daemonize", "no", "--loglevel", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+    # A free port may be taken between choosing it and redis-server binding it (by a test
+    # in another pytest-xdist worker, say): then the server exits, and another port is tried.
+    for _attempt in range(3):
+        port = _free_port()
+        process, output = _start_redis(binary, port, tmp_path)
+        if process is not None:
+            break
+    else:
+        pytest.fail(f"redis-server did not start on 127.0.0.1:{port}: {output}", pytrace=False)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode(errors="replace") if process.poll() is not None else ""
-                    pytest.fail(f"redis-server did not start on 127.0.0.1:{port}: {output}", pytrace=False)
-                time.sleep(0.05)
-        yield url
+        yield f"redis://127.0.0.1:{port}/0"
     finally:
-        client.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+        _stop(process)
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """The port scale's release history keeps the services' invariants (on a small population),
-and its ready releases pass the gate as the services' releases do."""
+and its ready releases pass the gate as the services' releases do.
+
+The history is built once for the module; each test runs on it in a savepoint.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +20,37 @@ from havenwatch.release.models import CommercialRelease, Container, DriverAssign
 from havenwatch.release.seed import acting
 from havenwatch.release.seed_population import Population, populate
 from havenwatch.release.services.pickups import pickup_decide
+from tests.conftest import analyze_tables, shared_database
 
 SMALL = Population(releases=2_500, ready=300)
 
+# June 17 of this year, 10:00 UTC: the clock of the build and of each test.
+AT = clock.now().replace(month=6, day=17, hour=10, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture(scope="module")
+def _populated(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The small port and its release history, built once for the module (the build is
+    most of this module's time): each test runs on it in a savepoint, rolled back after it."""
+    with shared_database(django_db_blocker, tmp_path_factory.mktemp("keys")), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(seed_population, "CHUNK", 700)  # every chunk boundary is crossed
+        with clock.frozen(AT):
+            ctx = seed(scale="small")
+            before = {"releases": CommercialRelease.objects.count(), "containers": Container.objects.count()}
+            counts = populate(ctx, SMALL)
+            analyze_tables()
+        yield ctx, counts, before
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keys(_populated):
+    """Not a key per test (tests/conftest.py): the shared history was signed with one."""
+
 
 @pytest.fixture
-def populated(db, monkeypatch):
-    monkeypatch.setattr(seed_population, "CHUNK", 700)  # every chunk boundary is crossed
-    with clock.frozen(clock.now().replace(month=6, day=17, hour=10, minute=0, second=0, microsecond=0)):
-        ctx = seed(scale="small")
-        before = {"releases": CommercialRelease.objects.count(), "containers": Container.objects.count()}
-        counts = populate(ctx, SMALL)
-        yield ctx, counts, before
+def populated(_populated, db):
+    with clock.frozen(AT):
+        yield _populated
 
 
 def test_the_population_reaches_its_counts_with_valid_unique_numbers(populated):
