@@ -21,6 +21,7 @@ outbox event                      sensor event kind
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -33,6 +34,7 @@ from havenwatch.core.events import consumer
 from havenwatch.core.models import Facility, OutboxEvent
 from havenwatch.core.principal import system_principal
 
+log = logging.getLogger(__name__)
 SOURCES = {"access.decision", "access.override", "release.pickup", "release.pickup.override"}
 BAN = "port_ban"
 
@@ -128,4 +130,4 @@ def _evaluate() -> None:
     try:
         evaluation.run()
     except Exception:  # the periodic round retries
-        pass
+        log.exception("evaluation after bridged events failed; the worker will retry")

@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import io
 import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from havenwatch.core.authz import require
 from havenwatch.core.errors import PermissionRefused, ValidationFailed
 from havenwatch.core.principal import Principal
 
+log = logging.getLogger(__name__)
 MAX_BATCH = 5_000
 MAX_ATTRIBUTES = 4_096  # bytes of JSON per event
 MAX_SNAPSHOT = 2 * 1024 * 1024
@@ -357,4 +359,4 @@ def sia_sink(events: list[dict]) -> None:
         try:
             evaluation.run()
         except Exception:  # stored is stored: the worker evaluates at its next turn
-            pass
+            log.exception("evaluation after an alarm panel's message failed; the worker will retry")
