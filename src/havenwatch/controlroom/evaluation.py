@@ -93,6 +93,28 @@ def device_position(geometry: dict | None) -> tuple[float, float] | None:
     return None
 
 
+def place_of(device: Device) -> Place:
+    """A device's place (read with its facility's ISPS number)."""
+    return Place(device.port_id, device.facility_id, device.facility.isps_number if device.facility_id else None,
+                 device_position(device.geometry))
+
+
+def make_event(pk: int, device_id: int, kind: str, occurred_at: datetime, attributes: dict | None, place: Place,
+               levels: dict) -> rule_language.Event:
+    """What rules see of a stored event: its own position if it has one (a drone), else its
+    device's; the level in force at its facility, else its port. The live evaluator and
+    "would it have fired?" both make events here."""
+    attributes = attributes or {}
+    position = attributes.get("position")
+    position = (float(position[0]), float(position[1])) if isinstance(position, list) else place.position
+    zone = attributes.get("zone")
+    return rule_language.Event(
+        id=pk, kind=kind, occurred_at=occurred_at, device_id=device_id, facility=place.facility,
+        zone=zone if isinstance(zone, str) else None, position=position,
+        level=levels.get(("facility", place.facility_id)) or levels.get(("port", place.port_id), 1),
+        attributes=attributes)
+
+
 class Engine:
     """The compiled rules of every port, their windows, and the places of devices."""
 
@@ -138,21 +160,11 @@ class Engine:
         missing = [pk for pk in set(device_ids) if pk not in self.places]
         for device in Device.objects.filter(pk__in=missing).select_related("facility").only(
                 "pk", "port_id", "facility_id", "facility__isps_number", "geometry"):
-            self.places[device.pk] = Place(device.port_id, device.facility_id,
-                                           device.facility.isps_number if device.facility_id else None,
-                                           device_position(device.geometry))
+            self.places[device.pk] = place_of(device)
 
     def to_event(self, row: Row, levels: dict) -> rule_language.Event:
-        place = self.place(row.device_id)
-        attributes = row.attributes or {}
-        position = attributes.get("position")
-        position = (float(position[0]), float(position[1])) if isinstance(position, list) else place.position
-        zone = attributes.get("zone")
-        return rule_language.Event(
-            id=row.pk, kind=row.kind, occurred_at=row.occurred_at, device_id=row.device_id,
-            facility=place.facility, zone=zone if isinstance(zone, str) else None, position=position,
-            level=levels.get(("facility", place.facility_id)) or levels.get(("port", place.port_id), 1),
-            attributes=attributes)
+        return make_event(row.pk, row.device_id, row.kind, row.occurred_at, row.attributes,
+                          self.place(row.device_id), levels)
 
     def offer(self, rows: list[Row], levels: dict) -> list[tuple[rule_language.Firing, Rule, int]]:
         """The firings of ``rows``, each with the rule's row and the port it fired in."""

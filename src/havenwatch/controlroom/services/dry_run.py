@@ -107,9 +107,7 @@ def _offer(evaluator: rule_language.Evaluator, rows: list, places: dict, levels:
     missing = {row[1] for row in rows} - set(places)
     for device in Device.objects.filter(pk__in=sorted(missing)).select_related("facility").only(
             "pk", "code", "port_id", "facility_id", "facility__isps_number", "geometry"):
-        places[device.pk] = (evaluation.Place(device.port_id, device.facility_id,
-                                              device.facility.isps_number if device.facility_id else None,
-                                              evaluation.device_position(device.geometry)), device.code)
+        places[device.pk] = (evaluation.place_of(device), device.code)
     firings = []
     for row in rows:
         firings += evaluator.offer(_event(row, places[row[1]][0], levels))
@@ -117,17 +115,7 @@ def _offer(evaluator: rule_language.Evaluator, rows: list, places: dict, levels:
 
 
 def _event(row: tuple, place: evaluation.Place, levels: dict) -> rule_language.Event:
-    """What the evaluator makes of a stored event (``Engine.to_event``)."""
-    pk, device_id, kind, occurred_at, attributes = row
-    attributes = attributes or {}
-    position = attributes.get("position")
-    position = (float(position[0]), float(position[1])) if isinstance(position, list) else place.position
-    zone = attributes.get("zone")
-    return rule_language.Event(
-        id=pk, kind=kind, occurred_at=occurred_at, device_id=device_id,
-        facility=place.facility, zone=zone if isinstance(zone, str) else None, position=position,
-        level=levels.get(("facility", place.facility_id)) or levels.get(("port", place.port_id), 1),
-        attributes=attributes)
+    return evaluation.make_event(*row, place, levels)
 
 
 def _group(firings: list[rule_language.Firing], places: dict) -> list[dict]:
