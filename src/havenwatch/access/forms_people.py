@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from havenwatch.access.choices import CredentialKind, CredentialState, ProofingLevel, RecordCheckResult
-from havenwatch.access.forms_visits import PortDateTimeField
+from havenwatch.core.forms import PortDateTimeField
 
 
 class PersonFilterForm(forms.Form):

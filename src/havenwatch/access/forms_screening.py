@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from havenwatch.access.choices import VerificationStatus
-from havenwatch.access.forms_visits import PortDateTimeField
+from havenwatch.core.forms import PortDateTimeField
 
 
 class BanState(models.TextChoices):

@@ -3,48 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from havenwatch.access.choices import VisitStatus
 from havenwatch.core.choices import OrganisationKind
+from havenwatch.core.forms import PortDateTimeField
 from havenwatch.core.models import Organisation
 
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 MAX_VISITORS = 5
-
-
-class PortDateTimeField(forms.DateTimeField):
-    """A ``datetime-local`` input read in the port's time zone; cleans to an aware UTC time."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
-
-    def __init__(self, *args, time_zone: str = "UTC", **kwargs):
-        self.time_zone = time_zone
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime):
-            return value
-        text = str(value).strip()
-        for fmt in (LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-            try:
-                naive = datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            return naive.replace(tzinfo=ZoneInfo(self.time_zone)).astimezone(UTC)
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
-
-    def prepare_value(self, value):
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            return value.astimezone(ZoneInfo(self.time_zone)).strftime(LOCAL_FORMAT)
-        return value
 
 
 class VisitFilterForm(forms.Form):

@@ -6,45 +6,13 @@ the views put it back on the form."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from havenwatch.controlroom.choices import DeviceKind, RuleStatus
-from havenwatch.core.forms import GeoJSONField
-
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class PortDateTimeField(forms.DateTimeField):
-    """A ``datetime-local`` input read in a port's time zone; cleans to an aware UTC time.
-    (The control room depends on core only, so it does not borrow access's field.)"""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
-
-    def __init__(self, *args, time_zone: str = "UTC", **kwargs):
-        self.time_zone = time_zone
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, datetime):
-            return value
-        for fmt in (LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-            try:
-                naive = datetime.strptime(str(value).strip(), fmt)
-            except ValueError:
-                continue
-            return naive.replace(tzinfo=ZoneInfo(self.time_zone)).astimezone(UTC)
-        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-
-    def prepare_value(self, value):
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            return value.astimezone(ZoneInfo(self.time_zone)).strftime(LOCAL_FORMAT)
-        return value
+from havenwatch.core.forms import LOCAL_FORMAT, GeoJSONField, PortDateTimeField
 
 
 class FacilityChoiceField(forms.ModelChoiceField):
