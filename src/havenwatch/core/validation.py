@@ -133,3 +133,20 @@ def geojson(value, *, field: str):
 
     walk(value.get("coordinates"))
     return value
+
+
+def text(value, *, field: str, max_length: int, required: str | None = None, multiline: bool = False) -> str:
+    """Text as stored: whitespace collapsed (a multi-line text keeps its lines, with at most
+    one blank line between paragraphs), bounded. ``required``: the message when empty."""
+    if not isinstance(value, str):
+        value = ""
+    if multiline:
+        lines = [" ".join(line.split()) for line in value.replace("\r\n", "\n").split("\n")]
+        value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    else:
+        value = " ".join(value.split())
+    if required and not value:
+        raise ValidationFailed(required, field=field)
+    if len(value) > max_length:
+        raise ValidationFailed(_("At most %(n)s characters.") % {"n": max_length}, field=field)
+    return value

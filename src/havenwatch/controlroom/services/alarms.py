@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from havenwatch.controlroom.choices import CLOSED_STATES, OPEN_STATES, AlarmEntryKind, AlarmState
 from havenwatch.controlroom.models import Alarm, AlarmEntry, AlarmEvent, Rule, Sop
 from havenwatch.controlroom.rules import Firing
-from havenwatch.core import bulk, clock, events
+from havenwatch.core import bulk, clock, events, validation
 from havenwatch.core.authz import require
 from havenwatch.core.errors import Conflict, PermissionRefused, ValidationFailed
 from havenwatch.core.principal import Principal, system_principal
@@ -159,15 +159,6 @@ def _open(alarm: Alarm) -> None:
         raise Conflict(_("Alarm #%(n)s is closed.") % {"n": alarm.pk}, code="alarm_closed")
 
 
-def _text(value, *, field: str, max_length: int, required: str | None) -> str:
-    value = " ".join(value.split()) if isinstance(value, str) else ""
-    if required and not value:
-        raise ValidationFailed(required, field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(_("At most %(n)s characters.") % {"n": max_length}, field=field)
-    return value
-
-
 @transaction.atomic
 def alarm_acknowledge(*, actor: Principal, alarm: Alarm) -> Alarm:
     """The operator has seen it: escalation stops, and it is theirs unless assigned."""
@@ -210,7 +201,7 @@ def alarm_start(*, actor: Principal, alarm: Alarm) -> Alarm:
 def alarm_note(*, actor: Principal, alarm: Alarm, text: str) -> Alarm:
     require(actor, "controlroom.work_alarm")
     alarm = _locked(alarm)
-    text = _text(text, field="text", max_length=1000, required=_("Write the note."))
+    text = validation.text(text, field="text", max_length=1000, required=_("Write the note."))
     _act(actor, alarm, "controlroom.alarm.noted", AlarmEntryKind.NOTE, text=text)
     return alarm
 
@@ -230,7 +221,7 @@ def alarm_step(*, actor: Principal, alarm: Alarm, step: int, done: bool = True, 
         _act(actor, alarm, "controlroom.alarm.step_done", AlarmEntryKind.STEP_DONE, step=step,
              text=alarm.sop_steps[step], data={"step": step})
     else:
-        reason = _text(reason, field="reason", max_length=500, required=_("Say why the step is skipped."))
+        reason = validation.text(reason, field="reason", max_length=500, required=_("Say why the step is skipped."))
         _act(actor, alarm, "controlroom.alarm.step_skipped", AlarmEntryKind.STEP_SKIPPED, step=step,
              text=reason, data={"step": step, "reason": reason})
     return alarm
@@ -248,7 +239,7 @@ def alarm_close(*, actor: Principal, alarm: Alarm, false_alarm: bool = False, re
     require(actor, "controlroom.work_alarm")
     alarm = _locked(alarm)
     _open(alarm)
-    reason = _text(reason, field="reason", max_length=500, required=_("Say how the alarm ended."))
+    reason = validation.text(reason, field="reason", max_length=500, required=_("Say how the alarm ended."))
     open_steps = [i for i in range(len(alarm.sop_steps)) if i not in _steps_settled(alarm)]
     if open_steps and not false_alarm:
         for step in open_steps:

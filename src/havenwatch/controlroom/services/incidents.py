@@ -50,7 +50,7 @@ from havenwatch.controlroom.models.incidents import (
 )
 from havenwatch.controlroom.services.ingestion import sniff_image, strip_image
 from havenwatch.controlroom.services.rules import normalise_value
-from havenwatch.core import clock
+from havenwatch.core import clock, validation
 from havenwatch.core.authz import require
 from havenwatch.core.errors import Conflict, NotFound, ValidationFailed
 from havenwatch.core.models import Port
@@ -70,22 +70,6 @@ UNSAFE_NAME_RE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _text(value, *, field: str, max_length: int, required: str | None = None, multiline: bool = False) -> str:
-    """Text as stored: whitespace collapsed (a multi-line text keeps its lines), bounded."""
-    if not isinstance(value, str):
-        value = ""
-    if multiline:
-        lines = [" ".join(line.split()) for line in value.replace("\r\n", "\n").split("\n")]
-        value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    else:
-        value = " ".join(value.split())
-    if required and not value:
-        raise ValidationFailed(required, field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(_("At most %(n)s characters.") % {"n": max_length}, field=field)
-    return value
 
 
 def _locked(incident: Incident) -> Incident:
@@ -159,8 +143,8 @@ def incident_open(*, actor: Principal, alarms: Iterable[Alarm], title: str, summ
     if len(alarms) > MAX_ALARMS:
         raise ValidationFailed(_("An incident is opened from at most %(n)s alarms.") % {"n": MAX_ALARMS},
                                field="alarms")
-    title = _text(title, field="title", max_length=MAX_TITLE, required=_("Give the incident a title."))
-    summary = _text(summary, field="summary", max_length=MAX_SUMMARY, multiline=True)
+    title = validation.text(title, field="title", max_length=MAX_TITLE, required=_("Give the incident a title."))
+    summary = validation.text(summary, field="summary", max_length=MAX_SUMMARY, multiline=True)
     alarms = _workable_alarms(actor, alarms)
     ports = {a.port_id for a in alarms}
     if len(ports) > 1:
@@ -210,7 +194,7 @@ def incident_link_alarm(*, actor: Principal, incident: Incident, alarm: Alarm) -
 @transaction.atomic
 def incident_note(*, actor: Principal, incident: Incident, text: str) -> Incident:
     incident = _workable(actor, incident)
-    text = _text(text, field="text", max_length=MAX_NOTE, required=_("Write the note."), multiline=True)
+    text = validation.text(text, field="text", max_length=MAX_NOTE, required=_("Write the note."), multiline=True)
     _act(actor, incident, "controlroom.incident.noted", IncidentEntryKind.NOTE, text=text)
     return incident
 
@@ -247,10 +231,10 @@ def party_value(kind: str, value) -> str:
             except ValidationError:
                 raise ValidationFailed(_("IMO %(number)s is not an IMO number: its check digit does not match.")
                                        % {"number": number.group(1)}, field="value") from None
-        return _text(raw, field="value", max_length=160,
+        return validation.text(raw, field="value", max_length=160,
                      required=_("Give the vessel's IMO number (e.g. IMO 9074729) or its name."))
     if kind == PartyKind.PERSON:
-        return _text(raw, field="value", max_length=160, required=_("Give the person's name."))
+        return validation.text(raw, field="value", max_length=160, required=_("Give the person's name."))
     raise ValidationFailed(_("Choose a person, a vehicle, a container or a vessel."), field="kind")
 
 
@@ -260,7 +244,7 @@ def incident_add_party(*, actor: Principal, incident: Incident, kind: str, value
     """Record who or what was involved: a person, a vehicle (its plate), a container or a vessel."""
     incident = _workable(actor, incident)
     value = party_value(kind, value)
-    note = _text(note, field="note", max_length=300)
+    note = validation.text(note, field="note", max_length=300)
     if IncidentParty.objects.filter(incident=incident, kind=kind, value=value).exists():
         raise Conflict(_("%(value)s is recorded on this incident already.") % {"value": value},
                        code="party_recorded", field="value")
@@ -342,7 +326,7 @@ def incident_attach(*, actor: Principal, incident: Incident, name: str, data: by
 def incident_close(*, actor: Principal, incident: Incident, report: str) -> Incident:
     """Close the incident with its report: what happened, what was done, what follows."""
     incident = _workable(actor, incident)
-    report = _text(report, field="report", max_length=MAX_REPORT, multiline=True,
+    report = validation.text(report, field="report", max_length=MAX_REPORT, multiline=True,
                    required=_("Write the closing report: what happened, what was done, what follows."))
     now = clock.now()
     incident.state = IncidentState.CLOSED
