@@ -113,8 +113,12 @@ def png_with_text() -> bytes:
     return out.getvalue()
 
 
+# A one-page PDF, ASCII only: the smallest that a PDF reader (and so core/files.strip_pdf) opens.
 PDF_BYTES = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-             b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+             b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+             b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+             b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n0000000115 00000 n \n"
+             b"trailer << /Size 4 /Root 1 0 R >>\nstartxref\n186\n%%EOF\n")
 
 
 # --- opening ---------------------------------------------------------------------------------
@@ -313,10 +317,22 @@ def test_a_photos_comment_is_not_kept(scene):
     assert b"quay 1742" not in bytes(photo.data)
 
 
-def test_a_pdf_is_kept_as_it_is_up_to_10_mb(scene):
+def test_a_pdf_is_written_again_without_its_metadata_up_to_10_mb(scene):
+    from pypdf import PdfReader, PdfWriter
+
     incident = scene.open()
-    document = attach(scene, incident, PDF_BYTES, name="statement.pdf", content_type="application/pdf")
-    assert bytes(document.data) == PDF_BYTES and document.content_type == "application/pdf"
+    writer = PdfWriter(clone_from=io.BytesIO(PDF_BYTES))
+    writer.add_metadata({"/Author": "Jan Peeters"})
+    signed = io.BytesIO()
+    writer.write(signed)
+    signed = signed.getvalue()
+    assert b"Jan Peeters" in signed
+    document = attach(scene, incident, signed, name="statement.pdf", content_type="application/pdf")
+    stored = bytes(document.data)
+    assert document.content_type == "application/pdf" and document.size == len(stored)
+    assert len(PdfReader(io.BytesIO(stored)).pages) == 1 and b"Jan Peeters" not in stored
+    with pytest.raises(ValidationFailed, match="does not open as a PDF document"):
+        attach(scene, incident, b"%PDF-1.7 garbage", name="broken.pdf", content_type="application/pdf")
     with pytest.raises(ValidationFailed) as refusal:
         attach(scene, incident, PDF_BYTES + b"0" * (10 * 1024 * 1024), name="big.pdf", content_type="")
     assert refusal.value.code == "too_large"

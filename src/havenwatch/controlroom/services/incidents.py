@@ -10,9 +10,10 @@
   containers and vessels involved (checked and normalised: a container number's check
   digit, a plate as watch lists keep it, a vessel's IMO number), and attachments.
 - **Attachments** are JPEG, PNG or PDF, told by their first bytes, never by what the
-  sender says; a file that claims to be something else is refused. Photos are decoded and
-  written again without their metadata (EXIF, GPS); a PDF is kept as it is. At most 20
-  per incident, 10 MB each.
+  sender says; a file that claims to be something else is refused. Nothing is kept of what
+  a file says about its maker (:mod:`havenwatch.core.files`): photos are decoded and written
+  again without their metadata (EXIF, GPS); a PDF is written again with its pages only,
+  without its author, XMP, attached files and scripts. At most 20 per incident, 10 MB each.
 - **Closing** takes a report. A closed incident changes no more.
 
 Every act is on the incident's timeline and in the audit chain (``controlroom.incident.*``),
@@ -48,9 +49,8 @@ from havenwatch.controlroom.models.incidents import (
     IncidentState,
     PartyKind,
 )
-from havenwatch.controlroom.services.ingestion import sniff_image, strip_image
 from havenwatch.controlroom.services.rules import normalise_value
-from havenwatch.core import clock, validation
+from havenwatch.core import clock, files, validation
 from havenwatch.core.authz import require
 from havenwatch.core.errors import Conflict, NotFound, ValidationFailed
 from havenwatch.core.models import Port
@@ -256,13 +256,6 @@ def incident_add_party(*, actor: Principal, incident: Incident, kind: str, value
     return party
 
 
-def sniff_attachment(data: bytes) -> str | None:
-    """The file's type by its first bytes: JPEG, PNG or PDF; ``None`` for anything else."""
-    if data[:5] == b"%PDF-":
-        return PDF
-    return sniff_image(data)
-
-
 def _file_name(name, content_type: str) -> str:
     """A safe name (no path, no control characters) with the extension of what the file is.
     A name whose extension says another type is refused: the file is not what it claims."""
@@ -283,7 +276,7 @@ def _file_name(name, content_type: str) -> str:
 @transaction.atomic
 def incident_attach(*, actor: Principal, incident: Incident, name: str, data: bytes,
                     content_type: str = "") -> IncidentAttachment:
-    """Attach a photo (JPEG or PNG, stored without its metadata) or a PDF. ``content_type``
+    """Attach a photo (JPEG or PNG) or a PDF, stored without its metadata. ``content_type``
     is what the sender claims; the bytes decide."""
     incident = _workable(actor, incident)
     if IncidentAttachment.objects.filter(incident=incident).count() >= MAX_ATTACHMENTS:
@@ -294,7 +287,7 @@ def incident_attach(*, actor: Principal, incident: Incident, name: str, data: by
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise ValidationFailed(_("A file is at most %(n)s MB.") % {"n": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
                                field="file", code="too_large")
-    actual = sniff_attachment(data)
+    actual = files.sniff(data)
     if actual is None:
         raise ValidationFailed(_("Only photos (JPEG, PNG) and PDF documents can be attached."), field="file",
                                code="unsupported_type")
@@ -306,12 +299,14 @@ def incident_attach(*, actor: Principal, incident: Incident, name: str, data: by
                                % {"claimed": claimed[:60], "actual": TYPE_NAMES[actual]}, field="file",
                                code="type_mismatch")
     name = _file_name(name, actual)
-    if actual != PDF:
-        try:
-            data = strip_image(data, actual)
-        except ValueError:
-            raise ValidationFailed(_("%(name)s does not open as a %(actual)s image.")
-                                   % {"name": name[:80], "actual": TYPE_NAMES[actual]}, field="file") from None
+    try:
+        data = files.strip(data, actual)
+    except ValueError:
+        if actual == PDF:
+            raise ValidationFailed(_("%(name)s does not open as a PDF document: it is damaged, empty or "
+                                     "protected by a password.") % {"name": name[:80]}, field="file") from None
+        raise ValidationFailed(_("%(name)s does not open as a %(actual)s image.")
+                               % {"name": name[:80], "actual": TYPE_NAMES[actual]}, field="file") from None
     now = clock.now()
     digest = hashlib.sha256(data).hexdigest()
     attachment = IncidentAttachment.objects.create(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
 import json
 import logging
 import re
@@ -31,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from havenwatch.controlroom.models import Device, DeviceCredential, SensorEvent, Snapshot
 from havenwatch.controlroom.rules import EVENT_KIND_RE
-from havenwatch.core import bulk, clock
+from havenwatch.core import bulk, clock, files
 from havenwatch.core.authz import require
 from havenwatch.core.errors import PermissionRefused, ValidationFailed
 from havenwatch.core.principal import Principal
@@ -141,34 +140,6 @@ def _attributes(value, index: int, errors) -> dict | None:
     return value
 
 
-def sniff_image(data: bytes) -> str | None:
-    """The image type by its first bytes (JPEG or PNG), whatever the sender says."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    return None
-
-
-def strip_image(data: bytes, content_type: str) -> bytes:
-    """The image decoded and written again without its metadata (EXIF, GPS, comments):
-    what is stored is only pixels. Raises ``ValueError`` when it does not decode."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image.info.clear()  # Pillow would carry a JPEG comment or PNG text chunks over
-            out = io.BytesIO()
-            if content_type == "image/png":
-                image.save(out, format="PNG")
-            else:
-                image.convert("RGB").save(out, format="JPEG", quality=90)
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValueError(str(exc)) from None
-    return out.getvalue()
-
-
 def _snapshot(value, index: int, errors) -> tuple[str, bytes] | None | bool:
     """``None`` when there is none, ``False`` when it is refused (the error is listed)."""
     if value is None:
@@ -184,12 +155,12 @@ def _snapshot(value, index: int, errors) -> tuple[str, bytes] | None | bool:
     except (binascii.Error, ValueError):
         _error(errors, index, "snapshot", _("The snapshot is not valid base64."))
         return False
-    content_type = sniff_image(data)
-    if content_type is None:
+    content_type = files.sniff(data)
+    if content_type not in files.IMAGES:
         _error(errors, index, "snapshot", _("The snapshot is not a JPEG or PNG image."), "not_an_image")
         return False
     try:
-        return content_type, strip_image(data, content_type)
+        return content_type, files.strip_image(data, content_type)
     except ValueError:
         _error(errors, index, "snapshot", _("The snapshot claims to be an image but does not decode."),
                "not_an_image")

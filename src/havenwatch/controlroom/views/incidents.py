@@ -94,8 +94,8 @@ class PartyForm(forms.Form):
 class AttachForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("File"), widget=forms.ClearableFileInput(
         attrs={"accept": "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"}),
-        help_text=gettext_lazy("A photo (JPEG, PNG) or a PDF, at most 10 MB. Photos are stored without their "
-                               "metadata (location, camera)."))
+        help_text=gettext_lazy("A photo (JPEG, PNG) or a PDF, at most 10 MB. Both are stored without their "
+                               "metadata (a photo's location and camera, a PDF's author and software)."))
 
 
 class CloseForm(forms.Form):
