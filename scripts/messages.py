@@ -19,7 +19,7 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "demo", "access", "release", "controlroom"]
+APPS = ["core", "demo", "access", "release", "controlroom", "reporting"]
 LANGUAGES = ["nl", "fr"]
 
 

@@ -50,6 +50,9 @@ def _add_routers() -> None:
     for controlroom_router in (controlroom_api.router, api_events.router, api_alarms.router, api_rules.router,
                               api_incidents.router):
         api.add_router("/controlroom/", controlroom_router)
+    from havenwatch.reporting import api as reporting_api
+
+    api.add_router("/reporting/", reporting_api.router)
 
 
 _add_routers()

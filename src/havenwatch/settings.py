@@ -33,10 +33,13 @@ INSTALLED_APPS = [
     "havenwatch.access",
     "havenwatch.release",
     "havenwatch.controlroom",
+    "havenwatch.reporting",
     "havenwatch.demo",
 ]
 
 MIDDLEWARE = [
+    # First of all: the anonymous reporting pages must not see who asks (reporting/middleware.py).
+    "havenwatch.reporting.middleware.AnonymousPagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "havenwatch.core.middleware.SecurityHeadersMiddleware",
     "havenwatch.core.middleware.RejectNulCharactersMiddleware",
@@ -163,10 +166,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"anonymous_pages": {"()": "havenwatch.reporting.middleware.AnonymousAccessLogFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["anonymous_pages"]}},
     "root": {"handlers": ["console"], "level": config.get("LOG_LEVEL", "INFO")},
     # fontTools logs each font subset of a PDF at INFO, pydifact each parse: libraries' chatter.
-    "loggers": {"django.request": {"level": "ERROR"}, "httpx": {"level": "WARNING"},
+    # uvicorn logs through these settings (serve passes no log config of its own); its
+    # access log would name the client: the anonymous pages' records lose the address.
+    "loggers": {"uvicorn.access": {"filters": ["anonymous_pages"]},
+                "django.request": {"level": "ERROR"}, "httpx": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"}, "pydifact": {"level": "WARNING"}},
 }
 

@@ -37,3 +37,9 @@ if DATABASES["default"]["ENGINE"] == "havenwatch.core.sqlite_backend" and not DA
     # pytest-django recognises only Django's own engine as SQLite, and under xdist it would
     # otherwise make a file name out of NAME ("test_/tmp/.../havenwatch.sqlite3_gw0").
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+
+# Anonymous reporting: Argon2id at libsodium's minimum and proof-of-work of a few bits
+# (the real costs are measured in benchmarks/ and by the receipt-timing test, which asks
+# for them explicitly).
+HAVENWATCH["REPORTING_KDF"] = {"receipt": "min", "password": "min"}  # noqa: F405
+HAVENWATCH["REPORTING_POW"] = {"difficulty": {"submit": 4, "login": 4, "followup": 4}}  # noqa: F405

@@ -10,5 +10,7 @@ urlpatterns = [
     path("access/", include("havenwatch.access.urls")),
     path("release/", include("havenwatch.release.urls")),
     path("controlroom/", include("havenwatch.controlroom.urls")),
+    path("report/", include("havenwatch.reporting.urls_public")),
+    path("reporting/", include("havenwatch.reporting.urls")),
     path("", include("havenwatch.core.urls")),
 ]

@@ -53,7 +53,7 @@ class Command(BaseCommand):
             uvicorn.run(
                 "havenwatch.asgi:application", host=host, port=port, workers=workers if workers > 1 else None,
                 log_level="warning", proxy_headers=settings.SECURE_PROXY_SSL_HEADER is not None,
-                lifespan="off", timeout_graceful_shutdown=3,
+                lifespan="off", timeout_graceful_shutdown=3, log_config=None,
             )
         finally:
             stop.set()

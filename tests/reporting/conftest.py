@@ -1,0 +1,1 @@
+from tests.reporting.factories import rw  # noqa: F401
