@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from havenwatch.reporting.choices import Author, EntryKind, MessageKind, ReportStatus
 
+ANONYMOUS_REPORTER = "anonymous reporter"  # how the audit chain and the log name the reporter
+
 
 class Report(models.Model):
     """One anonymous report and the state of its triage."""
@@ -147,6 +149,17 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.report}"
+
+    @property
+    def shown_detail(self) -> str:
+        """The detail in the reader's language where it is a code (a status)."""
+        if self.kind == EntryKind.STATUS and self.detail in ReportStatus.values:
+            return str(ReportStatus(self.detail).label)
+        return self.detail
+
+    @property
+    def shown_actor(self) -> str:
+        return str(_("anonymous reporter")) if self.actor == ANONYMOUS_REPORTER else self.actor
 
 
 class Forward(models.Model):

@@ -36,8 +36,9 @@ from havenwatch.reporting.models import (
     Report,
     ReportKey,
 )
+from havenwatch.reporting.models.reports import ANONYMOUS_REPORTER
 
-REPORTER = Principal(label_override="anonymous reporter")
+REPORTER = Principal(label_override=ANONYMOUS_REPORTER)
 FOLLOWUP_MINUTES = 30
 
 

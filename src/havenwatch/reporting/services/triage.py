@@ -169,7 +169,7 @@ def report_triage(*, actor: Principal, report: Report, status: str | None = None
         else:
             report.closed_at = report.purge_after = None
         changes["status"] = status
-        _log(report, actor, EntryKind.STATUS, str(ReportStatus(status).label), at=now)
+        _log(report, actor, EntryKind.STATUS, status, at=now)  # a code: shown in the reader's language
     if category is not None and category != (report.category.code if report.category else None):
         row = report.channel.categories.filter(code=category).first()
         if row is None:
@@ -256,8 +256,7 @@ def report_forward(*, actor: Principal, report: Report, key: public.PrivateKey, 
     report.status = ReportStatus.FORWARDED
     report.routed_to = to_channel.owner
     report.save(update_fields=["status", "routed_to"])
-    shown = f"{to_channel.name} #{number}" + (" · " + _("redacted") if redacted else "")
-    _log(report, actor, EntryKind.FORWARDED, shown, at=now)
+    _log(report, actor, EntryKind.FORWARDED, f"{to_channel.name} #{number}", at=now)
     Entry.objects.create(report=copy, at=now, actor=actor.label, kind=EntryKind.RECEIVED,
                          detail=f"{report.channel.owner.name} · {report.channel.name}")
     _emit(actor, "reporting.report.forwarded", report, to_channel=to_channel.slug, copy=number, redacted=redacted,
