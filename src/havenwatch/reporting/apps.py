@@ -11,6 +11,7 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from havenwatch.reporting import (  # noqa: F401
             audit_events,
+            consumers,
             jobs,
             navigation,
             permissions,
