@@ -194,8 +194,25 @@ UNSPENT = frozenset({"too_soon", "busy"})  # challenge refusals after which the 
 
 
 def _check_pow(request, purpose: str, channel: Channel) -> None:
-    abuse.challenge_check(purpose=purpose, scope=channel.slug, token=request.POST.get("pow_token", ""),
-                          solution=request.POST.get("pow_solution", ""))
+    """The form's proof-of-work. A refusal that leaves the challenge unspent carries it as
+    ``.pow``, so the page can give the same form back (the wait already served counts)."""
+    try:
+        abuse.challenge_check(purpose=purpose, scope=channel.slug, token=request.POST.get("pow_token", ""),
+                              solution=request.POST.get("pow_solution", ""))
+    except ServiceError as exc:
+        exc.pow = Pow.posted(request) if exc.code in UNSPENT else None
+        raise
+
+
+def _admit(request, purpose: str, channel: Channel, *, limit: int, window: int, refusal: str) -> None:
+    """The form's proof-of-work, then this browser's limit for ``purpose`` (its anonymous
+    session is its CSRF cookie)."""
+    _check_pow(request, purpose, channel)
+    session = abuse.session_key(request)
+    if session is None:
+        raise _no_session()
+    if not abuse.throttle(f"{purpose}:{session}", limit=limit, window=window):
+        raise ServiceError(refusal, code="throttled")
 
 
 def _no_session() -> ServiceError:
@@ -328,20 +345,9 @@ def report_new(request, slug: str):
     shown = _shown_fields(channel)
     files_sent = bool(request.FILES.getlist("files"))
     errors = Errors()
-    pow_ = None
     try:
-        try:
-            _check_pow(request, "submit", channel)
-        except ServiceError as exc:
-            if exc.code in UNSPENT:
-                pow_ = Pow.posted(request)
-            raise
-        session = abuse.session_key(request)
-        if session is None:
-            raise _no_session()
-        if not abuse.throttle(f"submit:{session}", limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW):
-            raise ServiceError(_("Too many reports were sent from this browser in the last hour. Please try "
-                                 "again later."), code="throttled")
+        _admit(request, "submit", channel, limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW, refusal=_(
+            "Too many reports were sent from this browser in the last hour. Please try again later."))
         uploads = _uploads(request, "files") if "files" in shown else []
         sent = submission.report_submit(channel=channel, category=values["category"], answers=answers,
                                         port=values["port"] or None, uploads=uploads)
@@ -350,7 +356,8 @@ def report_new(request, slug: str):
     except ServiceError as exc:
         errors.add_service_error(exc, shown=shown)
         return _report_form(request, channel, values=values, errors=errors,
-                            pow_=pow_ or Pow.issue("submit", channel), status=400, files_again=files_sent)
+                            pow_=getattr(exc, "pow", None) or Pow.issue("submit", channel), status=400,
+                            files_again=files_sent)
     return _render(request, "reporting/public/receipt.html", {
         "channel": channel, "receipt": crypto.format_receipt(sent.receipt),
     }, page_url=_url("new", channel))
@@ -431,20 +438,9 @@ def follow_up(request, slug: str):
         return _report_page(request, channel, opened, token=token)
 
     receipt = request.POST.get("receipt", "")[:100]
-    pow_ = None
     try:
-        try:
-            _check_pow(request, "login", channel)
-        except ServiceError as exc:
-            if exc.code in UNSPENT:
-                pow_ = Pow.posted(request)
-            raise
-        session = abuse.session_key(request)
-        if session is None:
-            raise _no_session()
-        if not abuse.throttle(f"login:{session}", limit=LOGIN_LIMIT, window=LOGIN_WINDOW):
-            raise ServiceError(_("Too many attempts with a receipt from this browser. Please wait ten minutes "
-                                 "and try again."), code="throttled")
+        _admit(request, "login", channel, limit=LOGIN_LIMIT, window=LOGIN_WINDOW, refusal=_(
+            "Too many attempts with a receipt from this browser. Please wait ten minutes and try again."))
         try:
             opened = submission.receipt_open(channel=channel, receipt=receipt)
         except ServiceError as exc:
@@ -454,7 +450,8 @@ def follow_up(request, slug: str):
     except ServiceError as exc:
         errors = Errors()
         errors.add_service_error(exc, shown={"receipt"})
-        return _receipt_form(request, channel, errors=errors, receipt=receipt, pow_=pow_, status=400)
+        return _receipt_form(request, channel, errors=errors, receipt=receipt, pow_=getattr(exc, "pow", None),
+                             status=400)
     return _report_page(request, channel, opened)
 
 
@@ -472,7 +469,6 @@ def follow_up_write(request, slug: str):
     text = request.POST.get("text", "")
     files_sent = bool(request.FILES.getlist("files"))
     shown = {"text", "files"} if questionnaire.ATTACHMENTS in channel.questions else {"text"}
-    pow_ = None
     try:
         try:
             _check_pow(request, "followup", channel)
@@ -480,14 +476,12 @@ def follow_up_write(request, slug: str):
             if exc.code == "challenge_spent":
                 # The same form sent again (a double click, a reload): it went the first time.
                 return _report_page(request, channel, opened, notice=_("This was already sent."))
-            if exc.code in UNSPENT:
-                pow_ = Pow.posted(request)
             raise
         uploads = _uploads(request, "files") if "files" in shown else []
         submission.reporter_write(opened=opened, text=text, uploads=uploads)
     except ServiceError as exc:
         errors = Errors()
         errors.add_service_error(exc, shown=shown)
-        return _report_page(request, channel, opened, errors=errors, text=text, pow_=pow_, files_again=files_sent,
-                            status=400)
+        return _report_page(request, channel, opened, errors=errors, text=text, pow_=getattr(exc, "pow", None),
+                            files_again=files_sent, status=400)
     return _report_page(request, channel, opened, notice=_("Sent."))
