@@ -32,7 +32,7 @@ from havenwatch.core.errors import Conflict, NotFound, ValidationFailed
 from havenwatch.core.models import AuditRecord, OutboxEvent
 from tests.controlroom.factories import DeviceFactory, camera, fence
 from tests.factories import FacilityFactory, OrganisationFactory, principal
-from tests.release.test_trace import pdf_has  # the text of an fpdf2 PDF (pypdf is not installed)
+from tests.pdf_text import pdf_has
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 21, 23, 10, tzinfo=UTC)

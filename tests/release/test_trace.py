@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from havenwatch.release.services.traces import trace_read
 from havenwatch.release.trace import _intact, container_trace, trace_export
 from havenwatch.release.trace_pdf import render_trace_pdf
 from tests.factories import OrganisationFactory, principal
+from tests.pdf_text import pdf_has
 from tests.release.test_api import client_as
 from tests.release.test_pickups import NUMBER, Pickup, frozen  # noqa: F401 (the frozen clock of the chain)
 
@@ -64,57 +64,6 @@ def reads(**data):
 
 def text(response) -> str:
     return response.content.decode()
-
-
-# --- a text helper for the PDF (no PDF library is needed) ------------------------------
-
-
-def _unescape(literal: bytes) -> bytes:
-    out, i = bytearray(), 0
-    simple = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-    while i < len(literal):
-        char = literal[i:i + 1]
-        if char != b"\\":
-            out += char
-            i += 1
-            continue
-        nxt = literal[i + 1:i + 2]
-        if nxt in simple:
-            out += simple[nxt]
-            i += 2
-        elif nxt.isdigit():
-            digits = re.match(rb"[0-7]{1,3}", literal[i + 1:i + 4]).group()
-            out.append(int(digits, 8))
-            i += 1 + len(digits)
-        else:
-            out += nxt
-            i += 2
-    return bytes(out)
-
-
-def pdf_texts(pdf: bytes) -> list[str]:
-    """The text of a PDF written by fpdf2 with embedded fonts, once per font's ToUnicode map
-    (text runs are two-byte glyph codes; a run is readable with the map of its own font)."""
-    streams = []
-    for raw in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, flags=re.S):
-        try:
-            streams.append(zlib.decompress(raw))
-        except zlib.error:
-            streams.append(raw)
-    maps = []
-    for stream in streams:
-        if b"beginbfchar" in stream:
-            pairs = re.findall(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]+)>", stream.split(b"endcodespacerange")[-1])
-            maps.append({int(code, 16): bytes.fromhex(uni.decode()).decode("utf-16-be") for code, uni in pairs})
-    runs = [_unescape(m) for s in streams for m in re.findall(rb"\(((?:\\.|[^\\()])*)\)\s*Tj", s, flags=re.S)]
-    return ["".join(cmap.get(int.from_bytes(run[i:i + 2], "big"), "?") for run in runs
-                    for i in range(0, len(run), 2)) for cmap in maps]
-
-
-def pdf_has(pdf: bytes, wanted: str) -> bool:
-    """Whether the PDF shows ``wanted``; spaces aside, as a cell may wrap it over lines."""
-    wanted = "".join(wanted.split())
-    return any(wanted in "".join(t.split()) for t in pdf_texts(pdf))
 
 
 # --- the timeline page -----------------------------------------------------------------
