@@ -200,8 +200,9 @@ def test_same_seed_same_actions():
     second = _simulate(port_seed=3, sim_seed=5)
 
     assert first, "forty simulated minutes did nothing"
-    # the simulator acts as its own principal; the control room raises alarms as the platform
-    assert {row[5] for row in first} == {"simulator", "control room"}
-    # every app's scenarios acted: gates, pickups, level drills and the control room
-    assert {"access", "release", "core", "controlroom"} <= {row[0].split(".")[0] for row in first}
+    # the simulator acts as its own principal; the control room raises alarms as the platform;
+    # a simulated reporter is as anonymous as any
+    assert {row[5] for row in first} == {"simulator", "control room", "anonymous reporter"}
+    # every app's scenarios acted: gates, pickups, level drills, the control room, reports
+    assert {"access", "release", "core", "controlroom", "reporting"} <= {row[0].split(".")[0] for row in first}
     assert first == second

@@ -49,3 +49,24 @@ def test_the_demo_port_has_channels_whose_recipients_read_half_a_year_of_reports
             key = triage.report_key(actor=person, report=report, recipient_key=own_key)
             assert triage.report_read(actor=person, report=report, key=key).answers["what"]
     assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_simulated_reporters_send_reports_now_and_then_to_channels_that_can_take_them():
+    from havenwatch.core.simulation.engine import Simulator
+
+    with clock.frozen(SEEDED_AT) as frozen:
+        ctx = SeedContext(scale=SCALES["small"], seed=1, rng=random.Random(1), actor=system_principal("demo-seed"))
+        for item in seeders():
+            if item.name in ("core", "reporting"):
+                item.func(ctx)
+        before = Report.objects.count()
+        simulator = Simulator(seed=1, start=SEEDED_AT, only=["reporting.tips"])
+        for _minute in range(120):
+            frozen.advance(seconds=60)
+            simulator.advance(60)
+    assert not simulator.errors
+    new = Report.objects.filter(pk__gt=Report.objects.order_by("pk").values_list("pk", flat=True)[before - 1])
+    assert 2 <= new.count() <= 6  # the first after five minutes, then every 20 to 45
+    assert not new.filter(channel__is_public=False).exists()
+    assert {report.status for report in new} == {"new"}

@@ -16,4 +16,5 @@ class ReportingConfig(AppConfig):
             navigation,
             permissions,
             seed,
+            simulation,
         )
