@@ -34,7 +34,7 @@ def make_channel(officer, *, slug, ports=None, **fields):
 def make_recipient(officer, channel, organisation, role=Role.PORT_SECURITY_OFFICER) -> Recipient:
     person = principal(role, organisation)
     channels.recipient_add(actor=officer, channel=channel, user=person.user)
-    return Recipient(principal=person, recovery=keys.key_enrol(actor=person, password=KEY_PASSWORD))
+    return Recipient(principal=person, recovery=keys.key_enrol(actor=person, password=KEY_PASSWORD).recovery)
 
 
 def submit(channel, *, what="Two men loading bags from a container at night.", category="drugs", **answers):

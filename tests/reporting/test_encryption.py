@@ -85,8 +85,11 @@ def test_the_key_password_opens_the_key_and_a_wrong_one_does_not(rw):
 
 def test_the_recovery_key_replaces_a_forgotten_password_once(rw):
     sent = submit(rw.channel)
-    new_recovery = keys.key_recover(actor=rw.alice.principal, recovery_key=rw.alice.recovery.lower(),
-                                    new_password="a new long key password 3")
+    recovered = keys.key_recover(actor=rw.alice.principal, recovery_key=rw.alice.recovery.lower(),
+                                 new_password="a new long key password 3")
+    assert bytes(recovered.private_key) == bytes(keys.key_unlock(actor=rw.alice.principal,
+                                                                 password="a new long key password 3"))
+    new_recovery = recovered.recovery
     key = keys.key_unlock(actor=rw.alice.principal, password="a new long key password 3")
     assert triage.report_key(actor=rw.alice.principal, report=sent.report, recipient_key=key)
     with pytest.raises(ValidationFailed):  # the old recovery key is spent

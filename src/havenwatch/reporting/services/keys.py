@@ -8,6 +8,8 @@ one is replaced with the recovery key shown once at enrolment.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +22,15 @@ from havenwatch.core.principal import Principal
 from havenwatch.core.services._emit import emit
 from havenwatch.reporting import abuse, crypto
 from havenwatch.reporting.models import RecipientKey
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """What enrolment and recovery give back: the recovery key, to be shown once, and the
+    private key itself, so the page can keep it unlocked without deriving it again."""
+
+    recovery: str
+    private_key: public.PrivateKey
 
 
 def _receiving(actor: Principal):
@@ -45,8 +56,8 @@ def _audit(actor: Principal, code: str, key: RecipientKey, **data) -> None:
 
 
 @transaction.atomic
-def key_enrol(*, actor: Principal, password: str) -> str:
-    """Make the actor's key pair; returns the recovery key, to be shown once."""
+def key_enrol(*, actor: Principal, password: str) -> Keyed:
+    """Make the actor's key pair; the recovery key in the answer is to be shown once."""
     user = _receiving(actor)
     if RecipientKey.objects.filter(user=user).exists():
         raise Conflict(_("You already have a reporting key: change its password or recover it instead."))
@@ -60,7 +71,7 @@ def key_enrol(*, actor: Principal, password: str) -> str:
         memlimit=wrapped.memlimit, by_password=wrapped.by_password, by_recovery=wrapped.by_recovery,
         created_at=now, changed_at=now)
     _audit(actor, "reporting.key.enrolled", key, public_key=crypto.fingerprint(wrapped.public_key))
-    return recovery
+    return Keyed(recovery=recovery, private_key=private)
 
 
 def key_of(user) -> RecipientKey | None:
@@ -99,8 +110,8 @@ def key_change_password(*, actor: Principal, password: str, new_password: str) -
 
 
 @transaction.atomic
-def key_recover(*, actor: Principal, recovery_key: str, new_password: str) -> str:
-    """A new key password from the recovery key; returns a new recovery key (the old one is spent)."""
+def key_recover(*, actor: Principal, recovery_key: str, new_password: str) -> Keyed:
+    """A new key password from the recovery key, and a new recovery key (the old one is spent)."""
     user = _receiving(actor)
     key = RecipientKey.objects.select_for_update().filter(user=user).first()
     if key is None:
@@ -111,9 +122,10 @@ def key_recover(*, actor: Principal, recovery_key: str, new_password: str) -> st
         raise ValidationFailed(_("This is not your recovery key."), field="recovery_key") from None
     _check_password(new_password, user, field="new_password")
     recovery = crypto.new_recovery_key()
-    _rewrap(key, public.PrivateKey(raw), new_password, recovery=recovery)
+    private = public.PrivateKey(raw)
+    _rewrap(key, private, new_password, recovery=recovery)
     _audit(actor, "reporting.key.recovered", key, recovery_replaced=True)
-    return recovery
+    return Keyed(recovery=recovery, private_key=private)
 
 
 def _rewrap(key: RecipientKey, private: public.PrivateKey, password: str, *, recovery: str | None) -> None:

@@ -55,6 +55,13 @@ def key(request):
     return _key_page(request)
 
 
+def _shown_once(request, keyed: keys.Keyed, *, first: bool):
+    """The recovery key's page, with the key left unlocked in this browser."""
+    response = _recovery_page(request, keyed.recovery, first=first)
+    unlock.remember(request, response, keyed.private_key)
+    return response
+
+
 @never_cache
 @require_POST
 @page("reporting.receive")
@@ -63,13 +70,11 @@ def key_enrol(request):
     if form.is_valid():
         password = form.cleaned_data["password"]
         try:
-            recovery = keys.key_enrol(actor=request.principal, password=password)
+            keyed = keys.key_enrol(actor=request.principal, password=password)
         except ServiceError as error:
             add_service_error(form, error)
         else:
-            response = _recovery_page(request, recovery, first=True)
-            unlock.remember(request, response, keys.key_unlock(actor=request.principal, password=password))
-            return response
+            return _shown_once(request, keyed, first=True)
     return _key_page(request, bound={"enrol": form}, status=400)
 
 
@@ -126,12 +131,10 @@ def key_recover(request):
     if form.is_valid():
         password = form.cleaned_data["new_password"]
         try:
-            recovery = keys.key_recover(actor=request.principal, recovery_key=form.cleaned_data["recovery_key"],
-                                        new_password=password)
+            keyed = keys.key_recover(actor=request.principal, recovery_key=form.cleaned_data["recovery_key"],
+                                     new_password=password)
         except ServiceError as error:
             add_service_error(form, error)
         else:
-            response = _recovery_page(request, recovery, first=False)
-            unlock.remember(request, response, keys.key_unlock(actor=request.principal, password=password))
-            return response
+            return _shown_once(request, keyed, first=False)
     return _key_page(request, bound={"recover": form}, status=400)
