@@ -565,3 +565,8 @@ def test_a_follow_up_sent_too_soon_without_javascript_keeps_the_text(rw, browser
     assert sent.status_code == 200 and "Sent." in text(sent)
     assert Message.objects.count() == 1
     assert clock.now() - NOW == timedelta(seconds=7)
+
+
+def test_the_sign_in_page_points_people_without_an_account_to_anonymous_reporting(client):
+    page = client.get("/login/").content.decode()
+    assert 'href="/report/"' in page and "anonymously" in page
