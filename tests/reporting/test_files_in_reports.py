@@ -58,6 +58,10 @@ def test_a_photo_is_stored_without_its_position_camera_or_comment(rw):
     with Image.open(io.BytesIO(data)) as image:
         assert image.size == (64, 48)
         assert not image.getexif()
+    from havenwatch.core.models import AuditRecord
+
+    opened = AuditRecord.objects.get(code="reporting.report.file_opened")
+    assert opened.actor_label == rw.alice.principal.user.username and "IMG_0042" not in str(opened.data)
 
 
 def test_a_pdf_is_stored_without_its_author_and_software(rw):

@@ -345,6 +345,9 @@ def test_triage_changes_are_logged_and_audited(client, rw, sent):
     assert set(record.data["changes"]) == {"status", "category", "routed_to", "labels"}
     page = text(client.get(response["Location"]))
     assert "cocaine" in page and "Labels changed" in page
+    # The log shows the status and the category in the reader's language, not the actor's.
+    log = text(client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="fr")).split('data-testid="report-log"')[1]
+    assert '<div class="entry-text">En cours de tri</div>' in log and '<div class="entry-text">Vol</div>' in log
     inbox = text(client.get(reverse("reporting:inbox") + "?label=cocaine"))
     assert f'data-report="{report.pk}"' in inbox
 

@@ -16,6 +16,7 @@ register("reporting.key.recovered", _("Recipient key recovered"), fields=("user"
 register("reporting.report.submitted", _("Anonymous report received"), fields=(*REPORT, "category", "port"))
 register("reporting.report.reporter_wrote", _("Reporter added information"), fields=(*REPORT, "attachments"))
 register("reporting.report.opened", _("Report read by a recipient"), fields=REPORT)
+register("reporting.report.file_opened", _("Report attachment opened by a recipient"), fields=(*REPORT, "file"))
 register("reporting.report.replied", _("Recipient wrote to the reporter"), fields=(*REPORT, "kind"))
 register("reporting.report.commented", _("Internal comment on a report"), fields=REPORT)
 register("reporting.report.triaged", _("Report triaged"), fields=(*REPORT, "changes"))

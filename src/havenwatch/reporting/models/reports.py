@@ -155,6 +155,9 @@ class Entry(models.Model):
         """The detail in the reader's language where it is a code (a status)."""
         if self.kind == EntryKind.STATUS and self.detail in ReportStatus.values:
             return str(ReportStatus(self.detail).label)
+        if self.kind == EntryKind.CATEGORY:
+            category = self.report.channel.categories.filter(code=self.detail).first()
+            return category.display_label if category is not None else self.detail
         return self.detail
 
     @property

@@ -117,11 +117,16 @@ def report_read(*, actor: Principal, report: Report, key: public.PrivateKey) -> 
 
 
 def attachment_open(*, actor: Principal, report: Report, key: public.PrivateKey, attachment_id) -> tuple[str, str, bytes]:
+    """A file of the report, decrypted: (name, type, bytes). Each opening is audited, as
+    reading the report is: a photo or document may be what identifies someone."""
     report = _report(actor, report)
     item = Attachment.objects.filter(report=report, pk=attachment_id).first()
     if item is None:
         raise NotFound(_("No such attachment."))
-    return crypto.unseal(key, item.name).decode(), item.content_type, crypto.unseal(key, item.data)
+    opened = crypto.unseal(key, item.name).decode(), item.content_type, crypto.unseal(key, item.data)
+    with transaction.atomic():
+        _emit(actor, "reporting.report.file_opened", report, file=item.pk)
+    return opened
 
 
 @transaction.atomic
@@ -176,7 +181,7 @@ def report_triage(*, actor: Principal, report: Report, status: str | None = None
             raise ValidationFailed(_("Unknown category."), field="category")
         report.category = row
         changes["category"] = category
-        _log(report, actor, EntryKind.CATEGORY, row.label, at=now)
+        _log(report, actor, EntryKind.CATEGORY, category, at=now)  # a code: shown in the reader's language
     if routed_to and (not routed_to.is_active or routed_to.kind not in ROUTABLE_KINDS):
         raise ValidationFailed(_("Route reports to a police force, customs, a port authority or a maritime "
                                  "authority."), field="routed_to")
