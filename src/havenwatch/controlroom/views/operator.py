@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,7 +30,7 @@ from havenwatch.core import clock, event_types
 from havenwatch.core import selectors as core_selectors
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.forms import add_service_error
-from havenwatch.core.views._common import page, paginate, visible_or_404
+from havenwatch.core.views._common import page, paginate, safe_next, visible_or_404
 from havenwatch.core.views.events import payload_summary
 
 EVENTS_SHOWN = 50
@@ -213,11 +212,7 @@ def alarm_panel_view(request, alarm_id: int):
 
 def _back(request, alarm: Alarm):
     """Where an act without JavaScript returns: the page it came from when that is ours."""
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
-        return redirect(candidate)
-    return redirect("controlroom:alarm", alarm.pk)
+    return redirect(safe_next(request, request.POST.get("next")) or reverse("controlroom:alarm", args=[alarm.pk]))
 
 
 def _answer(request, alarm: Alarm, *, done: str = "", forms: dict | None = None):

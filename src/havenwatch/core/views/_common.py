@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 PAGE_SIZE = 50
 
@@ -39,3 +40,12 @@ def visible_or_404(queryset, pk):
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def safe_next(request, candidate: str | None) -> str | None:
+    """``candidate`` when it is an address of this site (never another host or scheme, so a
+    crafted link cannot send someone elsewhere after a form); else ``None``."""
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return candidate
+    return None

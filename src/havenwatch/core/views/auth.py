@@ -15,7 +15,6 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -28,7 +27,7 @@ from havenwatch.core.forms import CodeForm, LoginForm, SwitchOrganisationForm, a
 from havenwatch.core.middleware import SESSION_MEMBERSHIP
 from havenwatch.core.models import User
 from havenwatch.core.services import auth as auth_services
-from havenwatch.core.views._common import page
+from havenwatch.core.views._common import page, safe_next
 
 PENDING_USER = "havenwatch_pending_user"
 PENDING_SINCE = "havenwatch_pending_since"
@@ -37,10 +36,7 @@ PENDING_SECONDS = 300
 
 
 def _safe_next(request, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
-        return candidate
-    return settings.LOGIN_REDIRECT_URL
+    return safe_next(request, candidate) or settings.LOGIN_REDIRECT_URL
 
 
 def _finish_login(request, user: User, *, second_factor: bool):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from havenwatch.core.choices import OrganisationKind
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.forms import add_service_error
 from havenwatch.core.models import Organisation
-from havenwatch.core.views._common import PAGE_SIZE, page, visible_or_404
+from havenwatch.core.views._common import PAGE_SIZE, page, safe_next, visible_or_404
 from havenwatch.release import selectors
 from havenwatch.release.choices import LIVE_STATUSES
 from havenwatch.release.forms_parties import (
@@ -42,11 +42,7 @@ SLOT_DEFAULT = timedelta(hours=4)
 def redirect_back(request, default: str = "release:inbox"):
     """Where a POST returns: the page it came from (``next``: the release's page) when that
     is one of ours, else ``default``."""
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
-        return redirect(candidate)
-    return redirect(default)
+    return redirect(safe_next(request, request.POST.get("next")) or reverse(default))
 
 
 def _section(request, qs, key: str):

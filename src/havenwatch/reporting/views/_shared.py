@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from havenwatch.reporting import selectors
 from havenwatch.reporting.models import Report
@@ -32,10 +31,3 @@ def to_key_page(next_url: str):
     """The key page, which comes back to ``next_url`` once the key is unlocked."""
     return redirect(key_page_url(next_url))
 
-
-def safe_next(request, value: str | None) -> str | None:
-    """``value`` when it is an address of this site (never another host or scheme)."""
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
-                                                 require_https=request.is_secure()):
-        return value
-    return None

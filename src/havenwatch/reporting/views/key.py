@@ -16,11 +16,10 @@ from django.views.decorators.http import require_POST
 
 from havenwatch.core.errors import ServiceError
 from havenwatch.core.forms import add_service_error
-from havenwatch.core.views._common import page
+from havenwatch.core.views._common import page, safe_next
 from havenwatch.reporting import crypto, unlock
 from havenwatch.reporting.forms import KeyEnrolForm, KeyPasswordForm, KeyRecoverForm, KeyUnlockForm
 from havenwatch.reporting.services import keys
-from havenwatch.reporting.views._shared import safe_next
 
 
 def _key_page(request, *, bound: dict | None = None, status: int = 200):
