@@ -156,11 +156,17 @@ def report_submit(*, channel: Channel, category: str, answers: dict, port=None,
     raise ServiceError(_("The report could not be stored; please send it again."), code="retry")
 
 
+def next_number(channel: Channel) -> int:
+    """The channel's next report number, with the channel locked until the caller's
+    transaction ends: one number at a time (a forward into the channel takes one too)."""
+    Channel.objects.select_for_update().filter(pk=channel.pk).first()
+    return (Report.objects.filter(channel=channel).aggregate(top=Max("number"))["top"] or 0) + 1
+
+
 @transaction.atomic
 def _write(channel, category, port_id, answers, attachments, private_key, secrets) -> Report:
     now = clock.now()
-    Channel.objects.select_for_update().filter(pk=channel.pk).first()  # one number at a time
-    number = (Report.objects.filter(channel=channel).aggregate(top=Max("number"))["top"] or 0) + 1
+    number = next_number(channel)
     report = Report.objects.create(
         channel=channel, number=number, port_id=port_id, category=category, status=ReportStatus.NEW,
         public_key=bytes(private_key.public_key),

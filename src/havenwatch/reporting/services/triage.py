@@ -24,7 +24,7 @@ from havenwatch.reporting import crypto, questionnaire
 from havenwatch.reporting.choices import Author, EntryKind, MessageKind, ReportStatus
 from havenwatch.reporting.models import Attachment, Channel, Entry, Forward, Label, Message, Report, ReportKey
 from havenwatch.reporting.selectors import channels_received, report_received
-from havenwatch.reporting.services.submission import seal_to_recipients
+from havenwatch.reporting.services.submission import channel_ready, next_number, seal_to_recipients
 
 # The organisations competent to act on a report.
 ROUTABLE_KINDS = frozenset({OrganisationKind.POLICE, OrganisationKind.CUSTOMS, OrganisationKind.PORT_AUTHORITY,
@@ -219,8 +219,6 @@ def report_forward(*, actor: Principal, report: Report, key: public.PrivateKey, 
     report = _report(actor, report, lock=True)
     if to_channel.pk == report.channel_id or not to_channel.is_active:
         raise ValidationFailed(_("Choose another active channel to forward to."), field="to_channel")
-    from havenwatch.reporting.services.submission import channel_ready
-
     if not channel_ready(to_channel):
         raise Conflict(_("Nobody can read reports in %(channel)s yet.") % {"channel": to_channel.name},
                        field="to_channel")
@@ -231,10 +229,7 @@ def report_forward(*, actor: Principal, report: Report, key: public.PrivateKey, 
     now = clock.now()
     copy_key = crypto.new_report_key()
     copy_public = bytes(copy_key.public_key)
-    from django.db.models import Max
-
-    Channel.objects.select_for_update().filter(pk=to_channel.pk).first()
-    number = (Report.objects.filter(channel=to_channel).aggregate(top=Max("number"))["top"] or 0) + 1
+    number = next_number(to_channel)
     category = to_channel.categories.filter(code=report.category.code if report.category else "",
                                             is_active=True).first()
     copy = Report.objects.create(
