@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 
-from havenwatch.reporting import abuse
 from tests.core.test_commands import (  # noqa: F401  (fixtures)
     HAVENWATCH,
     clean_env,
@@ -24,6 +23,7 @@ from tests.core.test_commands import (  # noqa: F401  (fixtures)
     free_port,
     pytestmark,  # the command tests' skip: a server on its own SQLite file runs in the SQLite run only
 )
+from tests.reporting.test_public_pages import solved
 
 CLIENT_ADDRESS = "127.0.0.77"
 FORWARDED_FOR = "198.51.100.23"
@@ -31,25 +31,7 @@ USER_AGENT = "Mozilla/5.0 (TipsterPhone; probe-7f3a9c) Gecko/20100101 Firefox/14
 REFERRER = "https://referrer-probe-5d1e.example/where-i-came-from"
 TRACES = [CLIENT_ADDRESS, FORWARDED_FOR, "probe-7f3a9c", "referrer-probe-5d1e"]
 CHANNEL = "our-port-drug-free"
-
-
-def _hidden(html: str) -> dict[str, str]:
-    fields = {}
-    for tag in re.findall(r"<input[^>]*>", html):
-        if 'type="hidden"' in tag:
-            name = re.search(r'name="([^"]+)"', tag)
-            value = re.search(r'value="([^"]*)"', tag)
-            if name:
-                fields[name.group(1)] = value.group(1) if value else ""
-    return fields
-
-
-def _solved(html: str) -> dict[str, str]:
-    fields = _hidden(html)
-    token = re.search(r'data-pow-token="([^"]+)"', html).group(1)
-    difficulty = int(re.search(r'data-pow-difficulty="(\d+)"', html).group(1))
-    fields["pow_solution"] = abuse.solve(token, difficulty)
-    return fields
+NEW, LOGIN, WRITE = (f"/report/{CHANNEL}/new/", f"/report/{CHANNEL}/follow-up/", f"/report/{CHANNEL}/follow-up/write/")
 
 
 def _files_under(root: Path) -> list[Path]:
@@ -100,22 +82,22 @@ def test_no_address_user_agent_or_referrer_of_a_reporter_is_stored_or_logged(dem
             category = re.search(r'name="category" value="([^"]+)"', page.text).group(1)
 
             # A mistake first (nothing to report), then the report.
-            refused = client.post(f"/report/{CHANNEL}/new/", data={**_solved(page.text), "category": category})
+            refused = client.post(f"/report/{CHANNEL}/new/", data={**solved(page.text, NEW), "category": category})
             assert refused.status_code == 400
             sent = client.post(f"/report/{CHANNEL}/new/", data={
-                **_solved(refused.text), "category": category,
+                **solved(refused.text, NEW), "category": category,
                 "what": "Men carrying bags out of a reefer container at night.", "where": "Quay 869"})
             assert sent.status_code == 200, sent.text
             receipt = re.search(r"\d{4} \d{4} \d{4} \d{4}", sent.text).group(0)
 
             login = client.get(f"/report/{CHANNEL}/follow-up/")
             wrong = client.post(f"/report/{CHANNEL}/follow-up/",
-                                data={**_solved(login.text), "receipt": "0000 0000 0000 0000"})
+                                data={**solved(login.text, LOGIN), "receipt": "0000 0000 0000 0000"})
             assert wrong.status_code == 400
-            opened = client.post(f"/report/{CHANNEL}/follow-up/", data={**_solved(wrong.text), "receipt": receipt})
+            opened = client.post(f"/report/{CHANNEL}/follow-up/", data={**solved(wrong.text, LOGIN), "receipt": receipt})
             assert opened.status_code == 200 and "Quay 869" in opened.text
             added = client.post(f"/report/{CHANNEL}/follow-up/write/", data={
-                **_solved(opened.text), "text": "It happens every Tuesday."})
+                **solved(opened.text, WRITE), "text": "It happens every Tuesday."})
             assert added.status_code == 200 and "every Tuesday" in added.text
             assert client.get(f"/report/{CHANNEL}/no-such-page/").status_code == 404
             assert client.get("/report/no-such-channel/").status_code == 404
