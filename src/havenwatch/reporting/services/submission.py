@@ -267,7 +267,7 @@ class ReporterView:
     lines: list[Line]
 
 
-def _names(report: Report, private_key, attachments) -> list[tuple[str, str, int]]:
+def _names(private_key, attachments) -> list[tuple[str, str, int]]:
     return [(crypto.unseal(private_key, item.name).decode(), item.content_type, item.size) for item in attachments]
 
 
@@ -282,9 +282,9 @@ def reporter_view(opened: Opened) -> ReporterView:
         own = [item for item in attachments if item.message_id == message.pk]
         lines.append(Line(id=message.pk, author=message.author, kind=message.kind,
                           text=crypto.unseal(key, message.body).decode(), at=message.created_at,
-                          files=_names(report, key, own)))
+                          files=_names(key, own)))
     first = [item for item in attachments if item.message_id is None and item.author == Author.REPORTER]
-    return ReporterView(report=report, answers=content.get("answers", {}), files=_names(report, key, first),
+    return ReporterView(report=report, answers=content.get("answers", {}), files=_names(key, first),
                         lines=lines)
 
 
